@@ -1,0 +1,148 @@
+// Process helpers shared by the launcher and the private Redis/PostgreSQL starters.
+// Plain ESM, no npm dependencies: these run before `npm ci` may have happened.
+import { spawn } from 'node:child_process';
+import { openSync, closeSync, mkdirSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { dirname } from 'node:path';
+import net from 'node:net';
+
+export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** True when a process with this pid exists (a zombie counts as gone for our purposes only after reaping). */
+export function isPidAlive(pid) {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return err.code === 'EPERM';
+  }
+}
+
+/** Reads a pid file written by us (or by redis/postgres: first line is the pid). */
+export function readPidFile(file) {
+  try {
+    const pid = Number.parseInt(readFileSync(file, 'utf8').split('\n')[0].trim(), 10);
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function writePidFile(file, pid) {
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, `${pid}\n`);
+}
+
+export function removeFile(file) {
+  rmSync(file, { force: true });
+}
+
+/**
+ * Stops one process by pid: `signal` first, SIGKILL once `timeoutMs` has passed.
+ * Resolves when the pid is gone. Never signals a process group or a name, only this pid.
+ */
+export async function stopPid(pid, { signal = 'SIGTERM', timeoutMs = 10_000 } = {}) {
+  if (!isPidAlive(pid)) return;
+  try {
+    process.kill(pid, signal);
+  } catch {
+    return;
+  }
+  const deadline = Date.now() + timeoutMs;
+  while (isPidAlive(pid) && Date.now() < deadline) await sleep(50);
+  if (!isPidAlive(pid)) return;
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    return;
+  }
+  const killDeadline = Date.now() + 5_000;
+  while (isPidAlive(pid) && Date.now() < killDeadline) await sleep(50);
+}
+
+/**
+ * Spawns a long-running process detached from the caller (own session, no TTY, no stdin),
+ * with stdout and stderr appended to `logFile`. The child survives the caller's exit, which is
+ * what `cluster up` needs; `demo` stops it explicitly on Ctrl-C.
+ * Resolves with the ChildProcess; `child.exitInfo` is filled in if it exits early.
+ */
+export function spawnDetached(command, args, { logFile, env = process.env, cwd, uid, gid } = {}) {
+  mkdirSync(dirname(logFile), { recursive: true });
+  const fd = openSync(logFile, 'a');
+  try {
+    const child = spawn(command, args, {
+      cwd,
+      env,
+      uid,
+      gid,
+      detached: true,
+      stdio: ['ignore', fd, fd],
+    });
+    child.exitInfo = undefined;
+    child.on('exit', (code, signal) => {
+      child.exitInfo = { code, signal };
+    });
+    child.on('error', (err) => {
+      child.exitInfo = { code: null, signal: null, error: err };
+    });
+    child.unref();
+    return child;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** True when something accepts TCP connections on host:port within timeoutMs. */
+export function isPortOpen(host, port, timeoutMs = 500) {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host, port });
+    const done = (open) => {
+      socket.destroy();
+      resolve(open);
+    };
+    socket.setTimeout(timeoutMs, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
+}
+
+/** A TCP port that was free on 127.0.0.1 a moment ago (the OS picked it). */
+export function findFreePort() {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Polls `probe` until it resolves truthy. Fails after `timeoutMs`, or at once when `child`
+ * (if given) has exited — the error then points at `logFile`.
+ */
+export async function waitFor(what, probe, { timeoutMs = 30_000, intervalMs = 200, child, logFile } = {}) {
+  const deadline = Date.now() + timeoutMs;
+  let lastError;
+  for (;;) {
+    if (child?.exitInfo) {
+      const { code, signal, error } = child.exitInfo;
+      const why = error ? error.message : `exited with ${signal ?? `code ${code}`}`;
+      throw new Error(`${what}: process ${why} before it was ready${logFile ? ` — see ${logFile}` : ''}`);
+    }
+    try {
+      if (await probe()) return;
+    } catch (err) {
+      lastError = err;
+    }
+    if (Date.now() >= deadline) {
+      const detail = lastError ? ` (last error: ${lastError.message})` : '';
+      throw new Error(
+        `${what}: not ready after ${Math.round(timeoutMs / 1000)} s${detail}${logFile ? ` — see ${logFile}` : ''}`,
+      );
+    }
+    await sleep(intervalMs);
+  }
+}
