@@ -1,0 +1,48 @@
+# syntax=docker/dockerfile:1
+# statelab replica image. Stages: deps (all npm deps) → build (Prisma client + tsc) →
+# prod-deps (runtime deps only) → runtime (slim, non-root). The same image runs a replica
+# (default CMD) and the one-shot migrate+seed job (compose/Swarm override the command).
+ARG NODE_VERSION=20-bookworm-slim
+
+FROM node:${NODE_VERSION} AS base
+WORKDIR /app
+ENV NPM_CONFIG_UPDATE_NOTIFIER=false \
+    NPM_CONFIG_FUND=false \
+    NPM_CONFIG_AUDIT=false
+
+# Install scripts are skipped, as npm 11 does on our machines: nothing in the stack needs them,
+# and it keeps the container build identical to the native one.
+FROM base AS deps
+COPY package.json package-lock.json ./
+RUN npm ci --ignore-scripts
+
+FROM deps AS build
+COPY tsconfig.json tsconfig.build.json prisma.config.ts ./
+COPY prisma ./prisma
+COPY scripts ./scripts
+COPY src ./src
+# `generate` only needs Prisma's WASM pieces, so the wrapper works without network access too.
+RUN node scripts/prisma.mjs generate && npm run build
+
+FROM base AS prod-deps
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --ignore-scripts
+
+FROM base AS runtime
+ENV NODE_ENV=production \
+    HOST=0.0.0.0 \
+    PORT=3000
+# node_modules stays writable by the app user: on a machine with internet the Prisma CLI
+# fetches its native schema engine into it the first time `migrate deploy` runs.
+COPY --from=prod-deps --chown=node:node /app/node_modules ./node_modules
+COPY --from=build --chown=node:node /app/dist ./dist
+COPY --chown=node:node package.json prisma.config.ts ./
+COPY --chown=node:node prisma ./prisma
+COPY --chown=node:node scripts ./scripts
+USER node
+EXPOSE 3000
+# Slim images have no curl; Node 20 has fetch. /ready checks Redis and PostgreSQL, so a replica
+# that lost a dependency turns unhealthy and compose/Swarm can act on it.
+HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/ready',{signal:AbortSignal.timeout(2500)}).then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+CMD ["node", "dist/src/server.js"]
