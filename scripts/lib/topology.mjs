@@ -1,0 +1,97 @@
+// The ONE list of replicas and ports. nginx, Prometheus and the launcher all read it, so adding
+// a replica or moving a port is one environment variable, never three edited files.
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const REPO_ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
+
+/** Every setting: env name, default and a one-line doc (printed by `cluster.mjs help`). */
+export const SETTINGS = [
+  ['REPLICAS', 3, 'number of app replicas (app-1..app-N)'],
+  ['APP_BASE_PORT', 3001, 'native port of app-1; app-N listens on APP_BASE_PORT+N-1'],
+  ['NGINX_PORT', 8080, 'public port of nginx (lab page and API)'],
+  ['NGINX_STATUS_PORT', 8089, 'nginx stub_status, bound to 127.0.0.1 only'],
+  ['PROMETHEUS_PORT', 9090, 'Prometheus web UI and API'],
+  ['REDIS_PORT', 6380, 'private Redis (unused when REDIS_URL is set)'],
+  ['POSTGRES_PORT', 5433, 'private PostgreSQL (unused when DATABASE_URL is set)'],
+  ['REDIS_EXPORTER_PORT', 9121, 'prometheus-redis-exporter'],
+  ['POSTGRES_EXPORTER_PORT', 9187, 'prometheus-postgres-exporter'],
+  ['NGINX_EXPORTER_PORT', 9113, 'prometheus-nginx-exporter'],
+  ['NGINX_RATE_LIMIT_RPS', 20000, 'nginx limit_req rate per client address (requests/s); 0 disables it'],
+  ['NGINX_RATE_LIMIT_BURST', 40000, 'nginx limit_req burst per client address'],
+];
+
+function intFromEnv(env, name, fallback, { min, max }) {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new Error(`${name}=${raw} is not an integer between ${min} and ${max}`);
+  }
+  return value;
+}
+
+/**
+ * Reads the topology from `env`. Throws a message naming the variable on a bad value or on two
+ * components sharing a port.
+ */
+export function loadTopology(env = process.env) {
+  const get = (name, range = { min: 1, max: 65535 }) => {
+    const setting = SETTINGS.find(([n]) => n === name);
+    return intFromEnv(env, name, setting[1], range);
+  };
+  const replicaCount = get('REPLICAS', { min: 1, max: 32 });
+  const appBasePort = get('APP_BASE_PORT');
+  const replicas = Array.from({ length: replicaCount }, (_, i) => ({
+    id: `app-${i + 1}`,
+    host: '127.0.0.1',
+    port: appBasePort + i,
+  }));
+  const topology = {
+    replicas,
+    nginxPort: get('NGINX_PORT'),
+    nginxStatusPort: get('NGINX_STATUS_PORT'),
+    prometheusPort: get('PROMETHEUS_PORT'),
+    redisPort: get('REDIS_PORT'),
+    postgresPort: get('POSTGRES_PORT'),
+    exporters: {
+      redis: get('REDIS_EXPORTER_PORT'),
+      postgres: get('POSTGRES_EXPORTER_PORT'),
+      nginx: get('NGINX_EXPORTER_PORT'),
+    },
+    rateLimit: {
+      rps: get('NGINX_RATE_LIMIT_RPS', { min: 0, max: 1_000_000 }),
+      burst: get('NGINX_RATE_LIMIT_BURST', { min: 0, max: 10_000_000 }),
+    },
+    redisUrl: env.REDIS_URL || undefined,
+    databaseUrl: env.DATABASE_URL || undefined,
+    clusterDir: resolve(REPO_ROOT, env.CLUSTER_DIR || '.cluster'),
+  };
+  assertDistinctPorts(topology);
+  return topology;
+}
+
+/** Every port the native cluster listens on, with the variable that moves it. */
+export function portsInUse(topology) {
+  const ports = topology.replicas.map((r) => ({ port: r.port, owner: r.id, envName: 'APP_BASE_PORT' }));
+  ports.push(
+    { port: topology.nginxPort, owner: 'nginx', envName: 'NGINX_PORT' },
+    { port: topology.nginxStatusPort, owner: 'nginx stub_status', envName: 'NGINX_STATUS_PORT' },
+    { port: topology.prometheusPort, owner: 'prometheus', envName: 'PROMETHEUS_PORT' },
+    { port: topology.exporters.redis, owner: 'redis-exporter', envName: 'REDIS_EXPORTER_PORT' },
+    { port: topology.exporters.postgres, owner: 'postgres-exporter', envName: 'POSTGRES_EXPORTER_PORT' },
+    { port: topology.exporters.nginx, owner: 'nginx-exporter', envName: 'NGINX_EXPORTER_PORT' },
+  );
+  if (!topology.redisUrl) ports.push({ port: topology.redisPort, owner: 'redis', envName: 'REDIS_PORT' });
+  if (!topology.databaseUrl) ports.push({ port: topology.postgresPort, owner: 'postgres', envName: 'POSTGRES_PORT' });
+  return ports;
+}
+
+function assertDistinctPorts(topology) {
+  const seen = new Map();
+  for (const { port, owner, envName } of portsInUse(topology)) {
+    const other = seen.get(port);
+    if (other) throw new Error(`port ${port} is given to both ${other} and ${owner}; change ${envName}`);
+    seen.set(port, owner);
+  }
+}
