@@ -1,0 +1,63 @@
+import {
+  confidenceInterval,
+  median,
+  quantileSorted,
+  spread,
+  tCritical,
+  twoSidedPValue,
+  welchTTest,
+} from '../../bench/stats';
+
+// Reference values computed with SciPy 1.17 (scipy.stats.t, scipy.stats.ttest_ind(equal_var=False)).
+describe('bench statistics', () => {
+  it('when values are given, then median, min, max and mean are the textbook ones', () => {
+    expect(median([3, 1, 2])).toBe(2);
+    expect(median([4, 1, 3, 2])).toBe(2.5);
+    expect(spread([5, 1, 9])).toEqual({ median: 5, min: 1, max: 9, mean: 5 });
+  });
+
+  it('when a quantile falls between two samples, then it interpolates linearly', () => {
+    expect(quantileSorted([10, 20, 30, 40, 50], 0.5)).toBe(30);
+    expect(quantileSorted([10, 20], 0.95)).toBeCloseTo(19.5, 10);
+    expect(quantileSorted([], 0.5)).toBeNaN();
+  });
+
+  it('when asked for 95 % critical values, then they match Student t tables', () => {
+    expect(tCritical(1)).toBeCloseTo(12.7062, 3);
+    expect(tCritical(2)).toBeCloseTo(4.30265, 4);
+    expect(tCritical(4)).toBeCloseTo(2.77645, 4);
+    expect(tCritical(9)).toBeCloseTo(2.26216, 4);
+    expect(twoSidedPValue(0, 5)).toBeCloseTo(1, 10);
+  });
+
+  it('when three runs are given, then the 95 % interval of the mean uses t with 2 degrees of freedom', () => {
+    const ci = confidenceInterval([5000, 5100, 4950]);
+    expect(ci.mean).toBeCloseTo(5016.667, 2);
+    expect(ci.low).toBeCloseTo(4826.9375, 2);
+    expect(ci.high).toBeCloseTo(5206.3958, 2);
+  });
+
+  it('when only one run is given, then the interval collapses to the mean instead of inventing a spread', () => {
+    expect(confidenceInterval([42])).toEqual({ mean: 42, low: 42, high: 42, halfWidth: 0 });
+  });
+
+  it('when two samples really differ, then Welch’s test finds the difference significant', () => {
+    const a = [27.5, 21.0, 19.0, 23.6, 17.0, 17.9, 16.9, 20.1, 21.9, 22.6, 23.1, 19.6, 19.0, 21.7, 21.4];
+    const b = [27.1, 22.0, 20.8, 23.4, 23.4, 23.5, 25.8, 22.0, 24.8, 20.2, 21.9, 22.1, 22.9, 20.5, 24.4];
+    const result = welchTTest(a, b);
+    expect(result.t).toBeCloseTo(2.455356, 5);
+    expect(result.degreesOfFreedom).toBeCloseTo(24.98853, 4);
+    expect(result.pValue).toBeCloseTo(0.021378, 5);
+    expect(result.significant).toBe(true);
+  });
+
+  it('when runs overlap within their noise, then Welch’s test reports no significant difference', () => {
+    const result = welchTTest([1000, 1010, 990], [1003, 995, 1008]);
+    expect(result.pValue).toBeCloseTo(0.788608, 5);
+    expect(result.significant).toBe(false);
+  });
+
+  it('when a side has a single run, then no significance is claimed', () => {
+    expect(welchTTest([1000], [2000, 2001]).significant).toBe(false);
+  });
+});
