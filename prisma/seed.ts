@@ -1,0 +1,20 @@
+// `npm run db:seed`: seeds an empty database (users and products); a second run changes nothing.
+import { createDatabase } from '../src/infra/database';
+import { seedIfEmpty } from '../src/infra/seed';
+
+async function main(): Promise<void> {
+  const url = process.env.DATABASE_URL;
+  if (!url) throw new Error('DATABASE_URL is not set');
+  const prisma = createDatabase(url, 10_000);
+  try {
+    const { seeded } = await seedIfEmpty(prisma);
+    process.stdout.write(seeded ? 'seeded users and products\n' : 'database already has data; nothing seeded\n');
+  } finally {
+    await prisma.$disconnect();
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`seed failed: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

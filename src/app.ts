@@ -1,0 +1,84 @@
+import express, { type Express, type RequestHandler } from 'express';
+import helmet from 'helmet';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { pinoHttp } from 'pino-http';
+import type { Config } from './config/config';
+import { AppError } from './errors/app-error';
+import { errorHandler, notFoundHandler } from './errors/error-middleware';
+import { createMemoryBackend } from './features/local/memory-backend';
+import { opsRouter } from './features/ops/ops.routes';
+import { statelessRouter } from './features/stateless/stateless.routes';
+import { createRedisBackend } from './features/stateful/redis-backend';
+import { sessionRouter } from './features/stateful/stateful.routes';
+import { requestIdFrom, routeTemplate } from './http/request-context';
+import type { Database } from './infra/database';
+import { metricsMiddleware, type Metrics } from './infra/metrics';
+
+export interface AppDeps {
+  config: Config;
+  redis: Redis;
+  prisma: Database;
+  metrics: Metrics;
+  logger: Logger;
+  /** Reported by /stateless/info. */
+  version: string;
+}
+
+/** 415 for a request body that is not JSON; body-less POSTs (create session, counters) pass. */
+const requireJsonBody: RequestHandler = (req, _res, next) => {
+  if (req.headers['content-length'] !== '0' && (req.headers['content-length'] || req.headers['transfer-encoding'])) {
+    if (!req.is('application/json')) {
+      next(new AppError('UNSUPPORTED_MEDIA_TYPE'));
+      return;
+    }
+  }
+  next();
+};
+
+/** Builds the Express app. It never listens: src/server.ts does, and tests use supertest. */
+export function createApp(deps: AppDeps): Express {
+  const { config, logger, metrics } = deps;
+  const app = express();
+  app.disable('x-powered-by');
+  // Responses are live data (timestamps, counters, replica ids): ETags would only cost hashing.
+  app.set('etag', false);
+  app.set('trust proxy', config.trustProxy);
+
+  app.use((_req, res, next) => {
+    res.setHeader('X-Instance-Id', config.instanceId);
+    next();
+  });
+  app.use(
+    pinoHttp({
+      logger,
+      genReqId: (req, res) => {
+        const id = requestIdFrom(req.headers['x-request-id']);
+        res.setHeader('X-Request-Id', id);
+        return id;
+      },
+      // Only these fields are logged: never headers (cookies), never bodies (message texts).
+      serializers: {
+        req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
+        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+      },
+      customProps: (req, res) => ({
+        route: routeTemplate(req as express.Request, res as express.Response),
+        kind: (res as express.Response).locals.kind as unknown,
+      }),
+      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+    }),
+  );
+  app.use(helmet());
+  app.use(metricsMiddleware(metrics));
+  app.use(requireJsonBody, express.json({ limit: config.bodyLimit }));
+
+  app.use(opsRouter(deps));
+  app.use('/api/v1/stateless', statelessRouter(deps));
+  app.use('/api/v1/stateful', sessionRouter(createRedisBackend(config, deps.redis), deps));
+  app.use('/api/v1/local', sessionRouter(createMemoryBackend(config), deps));
+
+  app.use(notFoundHandler);
+  app.use(errorHandler(logger));
+  return app;
+}

@@ -1,0 +1,90 @@
+import os from 'node:os';
+import { z } from 'zod';
+
+/**
+ * The one configuration of a statelab replica, read once at boot.
+ * Every key: an environment variable, a default and a one-line doc (shown in .env.example and
+ * README). A bad value stops startup with a message naming the variable.
+ */
+
+const DEV_SESSION_SECRET = 'statelab-dev-secret-change-me';
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const port = z.coerce.number().int().min(0).max(65_535);
+
+interface KeyDoc {
+  env: string;
+  doc: string;
+}
+
+/** Environment variable names and their one-line docs, in the order .env.example lists them. */
+export const configDocs: Record<string, KeyDoc> = {
+  nodeEnv: { env: 'NODE_ENV', doc: 'development | production | test' },
+  host: { env: 'HOST', doc: 'Interface the replica listens on' },
+  port: { env: 'PORT', doc: 'TCP port the replica listens on' },
+  instanceId: { env: 'INSTANCE_ID', doc: 'Replica identity sent as X-Instance-Id (default: hostname:port)' },
+  redisUrl: { env: 'REDIS_URL', doc: 'Redis for sessions and atomic counters' },
+  redisKeyPrefix: { env: 'REDIS_KEY_PREFIX', doc: 'Prefix of every Redis key this replica writes' },
+  databaseUrl: { env: 'DATABASE_URL', doc: 'PostgreSQL for users, products, messages and the audit log' },
+  dependencyTimeoutMs: { env: 'DEPENDENCY_TIMEOUT_MS', doc: 'Longest a request waits on Redis or PostgreSQL before a 503' },
+  sessionSecret: { env: 'SESSION_SECRET', doc: 'Secret that signs session cookies (required in production)' },
+  sessionTtlSeconds: { env: 'SESSION_TTL_SECONDS', doc: 'Lifetime of a session after its last write' },
+  migrateOnStart: { env: 'MIGRATE_ON_START', doc: 'Apply pending migrations and seed an empty database at boot' },
+  trustProxy: { env: 'TRUST_PROXY', doc: 'Express "trust proxy": hops of proxies in front (nginx = 1)' },
+  keepAliveTimeoutMs: { env: 'KEEP_ALIVE_TIMEOUT_MS', doc: 'HTTP keep-alive; must exceed the proxy upstream keepalive_timeout' },
+  shutdownTimeoutMs: { env: 'SHUTDOWN_TIMEOUT_MS', doc: 'How long in-flight requests may run after SIGTERM' },
+  bodyLimit: { env: 'BODY_LIMIT', doc: 'Largest accepted JSON body' },
+  logLevel: { env: 'LOG_LEVEL', doc: 'pino level: fatal | error | warn | info | debug | trace | silent' },
+};
+
+const schema = z.object({
+  nodeEnv: z.enum(['development', 'production', 'test']).default('development'),
+  host: z.string().min(1).default('0.0.0.0'),
+  port: port.default(3000),
+  instanceId: z.string().regex(/^[\w.:-]{1,64}$/, 'letters, digits, . : _ - (max 64)').optional(),
+  redisUrl: z.url({ protocol: /^rediss?$/ }).default('redis://127.0.0.1:6379'),
+  redisKeyPrefix: z.string().max(64).default('statelab:'),
+  databaseUrl: z.url({ protocol: /^postgres(ql)?$/ }).default('postgresql://postgres@127.0.0.1:5432/statelab'),
+  dependencyTimeoutMs: z.coerce.number().int().min(100).max(30_000).default(1000),
+  sessionSecret: z.string().min(16, 'at least 16 characters').default(DEV_SESSION_SECRET),
+  sessionTtlSeconds: z.coerce.number().int().min(10).default(86_400),
+  migrateOnStart: bool.default(true),
+  trustProxy: z.coerce.number().int().min(0).max(10).default(1),
+  keepAliveTimeoutMs: z.coerce.number().int().min(1000).default(65_000),
+  shutdownTimeoutMs: z.coerce.number().int().min(0).default(10_000),
+  bodyLimit: z.string().regex(/^\d+(b|kb|mb)$/i, 'a size like 16kb').default('16kb'),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type Config = Omit<z.infer<typeof schema>, 'instanceId'> & { instanceId: string };
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Reads and validates the configuration; throws a ConfigError naming every bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const raw: Record<string, string | undefined> = {};
+  for (const [key, { env: name }] of Object.entries(configDocs)) {
+    const value = env[name];
+    raw[key] = value === '' ? undefined : value;
+  }
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => {
+      const key = String(issue.path[0]);
+      return `  ${configDocs[key]?.env ?? key}: ${issue.message}`;
+    });
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const config = parsed.data;
+  if (config.nodeEnv === 'production' && config.sessionSecret === DEV_SESSION_SECRET) {
+    throw new ConfigError(
+      'Invalid configuration:\n  SESSION_SECRET: the development default is refused when NODE_ENV=production',
+    );
+  }
+  return { ...config, instanceId: config.instanceId ?? `${os.hostname()}:${config.port}` };
+}

@@ -1,0 +1,46 @@
+/**
+ * The one catalogue of error codes. Every error a client can see has a stable code here and an
+ * HTTP status; the terminal error middleware turns anything else into INTERNAL without details.
+ */
+export const errorCatalogue = {
+  VALIDATION_FAILED: { status: 400, message: 'The request is invalid' },
+  INVALID_JSON: { status: 400, message: 'The request body is not valid JSON' },
+  DIVISION_BY_ZERO: { status: 400, message: 'Division by zero' },
+  RESULT_NOT_FINITE: { status: 400, message: 'The result is not a finite number' },
+  NO_SESSION: { status: 401, message: 'No session: create one with POST …/sessions first' },
+  SESSION_NOT_FOUND: { status: 404, message: 'No such session for this client' },
+  NOT_FOUND: { status: 404, message: 'No such route' },
+  PAYLOAD_TOO_LARGE: { status: 413, message: 'The request body is too large' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'Request bodies must be application/json' },
+  INTERNAL: { status: 500, message: 'Internal server error' },
+  REDIS_UNAVAILABLE: { status: 503, message: 'Redis is unavailable' },
+  DATABASE_UNAVAILABLE: { status: 503, message: 'PostgreSQL is unavailable' },
+  NOT_READY: { status: 503, message: 'A dependency is unavailable' },
+} as const satisfies Record<string, { status: number; message: string }>;
+
+export type ErrorCode = keyof typeof errorCatalogue;
+
+export class AppError extends Error {
+  override name = 'AppError';
+  readonly status: number;
+
+  constructor(
+    readonly code: ErrorCode,
+    message: string = errorCatalogue[code].message,
+    readonly details?: unknown,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.status = errorCatalogue[code].status;
+  }
+}
+
+export interface ErrorBody {
+  error: { code: ErrorCode; message: string; details?: unknown };
+}
+
+export function errorBody(error: AppError): ErrorBody {
+  const body: ErrorBody = { error: { code: error.code, message: error.message } };
+  if (error.details !== undefined) body.error.details = error.details;
+  return body;
+}

@@ -1,0 +1,94 @@
+import { Router } from 'express';
+import type { AppDeps } from '../../app';
+import { kind } from '../../http/request-context';
+import type { SessionBackend } from './session-backend';
+import { conversationBody, sessionIdParams } from './stateful.schemas';
+import {
+  requireOwnSession,
+  requireSession,
+  sessionCall,
+  sessionService,
+  sessionView,
+} from './stateful.service';
+
+/**
+ * The session, conversation and counter routes. Mounted twice: at /api/v1/stateful with the
+ * Redis backend and at /api/v1/local with the in-memory one. Same code, different store.
+ */
+export function sessionRouter(backend: SessionBackend, { config, prisma, logger, metrics }: AppDeps): Router {
+  const router = Router();
+  const instance = config.instanceId;
+  const service = sessionService({ prisma, logger, instance, timeoutMs: config.dependencyTimeoutMs });
+  router.use(kind(backend.kind), backend.session);
+
+  router.post('/sessions', async (req, res) => {
+    // A fresh id on login-like events defeats session fixation.
+    await sessionCall(backend, (done) => req.session.regenerate(done));
+    const now = new Date().toISOString();
+    Object.assign(req.session, { createdBy: instance, createdAt: now, lastSeenAt: now, messageCount: 0, naiveCounter: 0 });
+    await sessionCall(backend, (done) => req.session.save(done));
+    metrics.sessionsCreated.inc({ store: backend.store });
+    service.audit('SESSION_CREATED', req.sessionID, backend.store);
+    res.status(201).json({ sessionId: req.sessionID, createdBy: instance, instance, createdAt: now });
+  });
+
+  router.get('/sessions/current', (req, res) => {
+    res.json(sessionView(requireSession(req), instance));
+  });
+
+  router.get('/sessions/:id', (req, res) => {
+    const { id } = sessionIdParams.parse(req.params);
+    res.json(sessionView(requireOwnSession(req, id), instance));
+  });
+
+  router.delete('/sessions/:id', async (req, res) => {
+    const { id } = sessionIdParams.parse(req.params);
+    requireOwnSession(req, id);
+    await sessionCall(backend, (done) => req.session.destroy(done));
+    await backend.counters.remove(id);
+    metrics.sessionsDestroyed.inc({ store: backend.store });
+    service.audit('SESSION_DESTROYED', id, backend.store);
+    res.clearCookie(backend.cookieName, { path: '/' });
+    res.status(204).end();
+  });
+
+  router.get('/sessions/:id/history', async (req, res) => {
+    const { id } = sessionIdParams.parse(req.params);
+    requireOwnSession(req, id);
+    res.json({ messages: await service.history(id) });
+  });
+
+  router.post('/conversations', async (req, res) => {
+    const current = requireSession(req);
+    const { text } = conversationBody.parse(req.body);
+    // PostgreSQL first: if it is down the request fails whole and the session is left unchanged.
+    const message = await service.persistMessage(current.id, current.createdBy, text);
+    current.messageCount += 1;
+    current.lastSeenAt = message.at;
+    await sessionCall(backend, (done) => current.save(done));
+    res.status(201).json({ sessionId: current.id, createdBy: current.createdBy, messageCount: current.messageCount, message });
+  });
+
+  // Teaching note: read-modify-write of the whole session object. Two concurrent requests both
+  // read n, both write n + 1, and one increment is lost. The session store cannot help: it
+  // stores whatever object it is handed last.
+  router.post('/counter/naive', async (req, res) => {
+    const current = requireSession(req);
+    current.naiveCounter += 1;
+    current.lastSeenAt = new Date().toISOString();
+    await sessionCall(backend, (done) => current.save(done));
+    res.json({ value: current.naiveCounter });
+  });
+
+  router.post('/counter/atomic', async (req, res) => {
+    const current = requireSession(req);
+    res.json({ value: await backend.counters.increment(current.id) });
+  });
+
+  router.get('/counter', async (req, res) => {
+    const current = requireSession(req);
+    res.json({ naive: current.naiveCounter, atomic: await backend.counters.read(current.id) });
+  });
+
+  return router;
+}

@@ -1,0 +1,77 @@
+import type { RequestHandler } from 'express';
+import { routeTemplate } from '../http/request-context';
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+// Defined here, where metrics are labelled by it.
+export type RouteKind = 'stateless' | 'stateful' | 'local' | 'ops' | 'other';
+export type StoreName = 'redis' | 'memory';
+
+export interface Metrics {
+  registry: Registry;
+  httpRequests: Counter<'method' | 'route' | 'status' | 'kind'>;
+  httpDuration: Histogram<'method' | 'route' | 'status' | 'kind'>;
+  sessionsCreated: Counter<'store'>;
+  sessionsDestroyed: Counter<'store'>;
+}
+
+/**
+ * Every metric of a replica, on a registry of its own (tests build several apps in one process).
+ * The constant label is `replica`, not `instance`: Prometheus sets `instance` to the scrape
+ * address itself, and a clash would be renamed to `exported_instance`.
+ */
+export function createMetrics(replica: string): Metrics {
+  const registry = new Registry();
+  registry.setDefaultLabels({ replica });
+  collectDefaultMetrics({ register: registry });
+  const labelNames = ['method', 'route', 'status', 'kind'] as const;
+  return {
+    registry,
+    httpRequests: new Counter({
+      name: 'http_requests_total',
+      help: 'HTTP requests served, by route template',
+      labelNames,
+      registers: [registry],
+    }),
+    httpDuration: new Histogram({
+      name: 'http_request_duration_seconds',
+      help: 'HTTP request duration in seconds, by route template',
+      labelNames,
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [registry],
+    }),
+    sessionsCreated: new Counter({
+      name: 'statelab_sessions_created_total',
+      help: 'Sessions created, by session store',
+      labelNames: ['store'],
+      registers: [registry],
+    }),
+    sessionsDestroyed: new Counter({
+      name: 'statelab_sessions_destroyed_total',
+      help: 'Sessions destroyed, by session store',
+      labelNames: ['store'],
+      registers: [registry],
+    }),
+  };
+}
+
+/**
+ * Labels requests by the Express route template (`/api/v1/stateful/sessions/:id`), never by the
+ * raw path: raw paths carry ids and would create one time series per session.
+ */
+export function metricsMiddleware(metrics: Metrics): RequestHandler {
+  return (req, res, next) => {
+    const start = process.hrtime.bigint();
+    res.once('finish', () => {
+      const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+      const labels = {
+        method: req.method,
+        route: routeTemplate(req, res) ?? 'unmatched',
+        status: String(res.statusCode),
+        kind: (res.locals.kind as RouteKind | undefined) ?? 'other',
+      };
+      metrics.httpRequests.inc(labels);
+      metrics.httpDuration.observe(labels, seconds);
+    });
+    next();
+  };
+}
