@@ -56,8 +56,9 @@ export function redisPing(port, host = LOCALHOST, timeoutMs = 500) {
 /**
  * Starts `redis-server` on 127.0.0.1:port with no persistence (sessions in a teaching cluster
  * are disposable). Log and pid file live in `dir`. Resolves once PING answers.
+ * `onSpawn(pid)`, if given, hears the pid at once, so a caller interrupted mid-start can stop it.
  */
-export async function startRedis({ port, dir, timeoutMs = 10_000 }) {
+export async function startRedis({ port, dir, timeoutMs = 10_000, onSpawn }) {
   const bin = which('redis-server');
   if (!bin) {
     throw new Error('redis-server not found on PATH — install it with: sudo apt-get install -y redis-server');
@@ -82,6 +83,7 @@ export async function startRedis({ port, dir, timeoutMs = 10_000 }) {
     { logFile, cwd: absDir },
   );
   const { pid } = child;
+  onSpawn?.(pid);
   const stop = () => stopPid(pid, { signal: 'SIGTERM', timeoutMs: 5_000 });
   try {
     await waitFor(`Redis on port ${port}`, () => redisPing(port), { timeoutMs, child, logFile });
@@ -147,7 +149,7 @@ function traversableBy(path, user) {
  * cannot reach `dir` (e.g. it is under /root, mode 700), the cluster lives under the system
  * temp dir instead and that is reported in `dataDir`.
  */
-export async function startPostgres({ port, dir, database = 'statelab', timeoutMs = 30_000 }) {
+export async function startPostgres({ port, dir, database = 'statelab', timeoutMs = 30_000, onSpawn }) {
   const binDir = findPostgresBinDir();
   if (!binDir) {
     throw new Error(
@@ -202,6 +204,7 @@ export async function startPostgres({ port, dir, database = 'statelab', timeoutM
     { logFile, env, cwd: absDir, ...ids },
   );
   const { pid } = child;
+  onSpawn?.(pid);
   // SIGINT is PostgreSQL's "fast shutdown": it disconnects clients instead of waiting for them.
   const stop = () => stopPid(pid, { signal: 'SIGINT', timeoutMs: 15_000 });
   try {

@@ -1,0 +1,389 @@
+#!/usr/bin/env node
+// The native statelab cluster: private Redis and PostgreSQL, N replicas, nginx, exporters and
+// Prometheus on one machine, no Docker.
+//   node scripts/cluster.mjs demo                 foreground; Ctrl-C stops everything it started
+//   node scripts/cluster.mjs up | down [--clean]  detached, for scripts and tests
+//   node scripts/cluster.mjs status | logs [component] [-f]
+//   node scripts/cluster.mjs stop app-2 | start app-2
+//   node scripts/cluster.mjs help                 every setting and its env variable
+// State (pid files, logs, rendered configs, data) lives in .cluster/ or $CLUSTER_DIR.
+// Plain ESM with no npm dependencies: it runs on a fresh clone before `npm ci`.
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { join, relative } from 'node:path';
+import { loadTopology, portsInUse, REPO_ROOT, SETTINGS } from './lib/topology.mjs';
+import { renderNginx, renderPrometheus } from './lib/render-config.mjs';
+import { ensureBinaries, ensureBuild, ensureNodeModules } from './lib/prerequisites.mjs';
+import { isPortOpen, sleep } from './lib/processes.mjs';
+import { acquireLock, releaseLock } from './lib/cluster-lock.mjs';
+import {
+  livePid,
+  readState,
+  recordPid,
+  removeState,
+  statePaths,
+  stopComponent,
+  writeState,
+} from './lib/cluster-state.mjs';
+import {
+  appEnvironment,
+  exporterSpecs,
+  probe,
+  runMigrations,
+  startExporter,
+  startNginx,
+  startPrivatePostgres,
+  startPrivateRedis,
+  startPrometheus,
+  startReplica,
+} from './lib/components.mjs';
+
+const say = (msg) => console.log(`[cluster] ${msg}`);
+const warn = (msg) => console.log(`[cluster] warning: ${msg}`);
+
+/** Runs one startup step with a start line, a "still waiting" line every 5 s and a result line. */
+async function step(name, detail, fn) {
+  const label = name.padEnd(18);
+  say(`${label}starting${detail ? ` — ${detail}` : ''}`);
+  const started = Date.now();
+  const ticker = setInterval(() => say(`${label}still waiting (${Math.round((Date.now() - started) / 1000)} s)…`), 5_000);
+  try {
+    const result = await fn();
+    say(`${label}ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    return result;
+  } catch (err) {
+    say(`${label}FAILED: ${err.message}`);
+    throw err;
+  } finally {
+    clearInterval(ticker);
+  }
+}
+
+function runningComponents(clusterDir, state) {
+  return (state?.components ?? []).filter((c) => livePid(clusterDir, c.name, c.match));
+}
+
+/** Ports we are about to listen on that something else already holds. */
+async function portConflicts(topology, available) {
+  const optional = new Set(['redis-exporter', 'postgres-exporter', 'nginx-exporter']);
+  const conflicts = [];
+  for (const entry of portsInUse(topology)) {
+    if (optional.has(entry.owner) && !available.has(entry.owner)) continue;
+    if (await isPortOpen('127.0.0.1', entry.port)) conflicts.push(entry);
+  }
+  return conflicts;
+}
+
+/** Stops components in reverse start order; the replicas together. */
+async function stopAll(clusterDir, components) {
+  const reversed = [...components].reverse();
+  const apps = reversed.filter((c) => c.name.startsWith('app-'));
+  for (const c of reversed) {
+    if (c.name.startsWith('app-')) {
+      if (c === apps[0]) {
+        await Promise.all(apps.map(async (a) => (await stopComponent(clusterDir, a)) && say(`stopped ${a.name}`)));
+      }
+      continue;
+    }
+    if (await stopComponent(clusterDir, c)) say(`stopped ${c.name}`);
+  }
+}
+
+async function up(topology, { foreground = false } = {}) {
+  const paths = statePaths(topology.clusterDir);
+  const existing = readState(topology.clusterDir);
+  if (runningComponents(topology.clusterDir, existing).length) {
+    say(`already running (state in ${relative(REPO_ROOT, paths.dir) || paths.dir}); nothing started.`);
+    printUrls(existing);
+    say('stop it with: npm run cluster -- down');
+    return { alreadyRunning: true, state: existing };
+  }
+
+  ensureNodeModules(say);
+  const available = ensureBinaries(topology, say, warn);
+  const conflicts = await portConflicts(topology, available);
+  if (conflicts.length) {
+    const lines = conflicts.map((c) => `  port ${c.port} (${c.owner}) is already in use — free it or set ${c.envName} to another port`);
+    throw new Error(`cannot start:\n${lines.join('\n')}\n  e.g. ${conflicts[0].envName}=${conflicts[0].port + 10000} npm run ${foreground ? 'demo' : 'cluster -- up'}`);
+  }
+  ensureBuild(say);
+
+  for (const dir of [paths.dir, paths.pidDir, paths.logDir, paths.configDir]) mkdirSync(dir, { recursive: true });
+  const state = {
+    startedAt: new Date().toISOString(),
+    foreground,
+    topology: { ...topology },
+    components: [],
+    appEnv: undefined,
+  };
+  const track = (name, pid, match) => recordPid(topology.clusterDir, name, pid, match);
+  const remember = (record) => {
+    state.components.push(record);
+    writeState(topology.clusterDir, state);
+    return record;
+  };
+  writeState(topology.clusterDir, state);
+
+  try {
+    let redisUrl = topology.redisUrl;
+    if (!redisUrl) {
+      redisUrl = remember(await step('redis', `private, 127.0.0.1:${topology.redisPort}`, () => startPrivateRedis({ topology, paths, track }))).url;
+    } else say(`redis             using REDIS_URL (not started by us)`);
+    let databaseUrl = topology.databaseUrl;
+    if (!databaseUrl) {
+      databaseUrl = remember(
+        await step('postgres', `private, 127.0.0.1:${topology.postgresPort}, data in ${relative(REPO_ROOT, paths.dir)}/postgres`, () =>
+          startPrivatePostgres({ topology, paths, track }),
+        ),
+      ).url;
+    } else say(`postgres          using DATABASE_URL (not started by us)`);
+
+    if (existsSync(join(REPO_ROOT, 'scripts', 'prisma.mjs'))) {
+      await step('migrations', 'prisma migrate deploy', () => runMigrations({ paths, databaseUrl }));
+    } else warn('scripts/prisma.mjs missing: the replicas will migrate the database as they start');
+
+    state.appEnv = appEnvironment({ redisUrl, databaseUrl, sessionSecret: randomBytes(24).toString('hex') });
+    state.urls = { redis: redisUrl, database: databaseUrl };
+    writeState(topology.clusterDir, state);
+    const replicas = await Promise.allSettled(
+      topology.replicas.map((replica) =>
+        step(replica.id, `127.0.0.1:${replica.port}`, () => startReplica({ paths, replica, appEnv: state.appEnv, track })),
+      ),
+    );
+    for (const r of replicas) if (r.status === 'fulfilled') remember(r.value);
+    const failed = replicas.find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
+
+    const nginxConf = join(paths.configDir, 'nginx.conf');
+    const promConf = join(paths.configDir, 'prometheus.yml');
+    writeFileSync(nginxConf, renderNginx(topology, 'native'));
+    writeFileSync(promConf, renderPrometheus(topology, 'native'));
+    remember(await step('nginx', `0.0.0.0:${topology.nginxPort}, stub_status 127.0.0.1:${topology.nginxStatusPort}`, () => startNginx({ topology, paths, confFile: nginxConf, track })));
+
+    for (const spec of exporterSpecs(topology, { redisUrl, databaseUrl })) {
+      if (!available.has(spec.name)) continue;
+      try {
+        remember(await step(spec.name, `127.0.0.1:${spec.port}`, () => startExporter({ paths, spec, track })));
+      } catch (err) {
+        await stopComponent(topology.clusterDir, { name: spec.name });
+        warn(`${spec.name} did not start (${err.message}); continuing without it`);
+      }
+    }
+    remember(await step('prometheus', `0.0.0.0:${topology.prometheusPort}`, () => startPrometheus({ topology, paths, confFile: promConf, track })));
+  } catch (err) {
+    say('startup failed; stopping what was started…');
+    await stopAll(topology.clusterDir, state.components);
+    await stopStrayPids(topology.clusterDir);
+    removeState(topology.clusterDir);
+    throw err;
+  }
+  state.readyAt = new Date().toISOString();
+  writeState(topology.clusterDir, state);
+  printUrls(state);
+  return { alreadyRunning: false, state };
+}
+
+/** Any pid file without a state entry (a start that failed or was interrupted) is stopped too. */
+async function stopStrayPids(clusterDir) {
+  const { pidDir } = statePaths(clusterDir);
+  if (!existsSync(pidDir)) return;
+  for (const file of readdirSync(pidDir)) {
+    const name = file.replace(/\.pid$/, '');
+    if (await stopComponent(clusterDir, { name })) say(`stopped ${name}`);
+  }
+}
+
+function printUrls(state) {
+  const t = state.topology;
+  const rel = relative(REPO_ROOT, t.clusterDir) || t.clusterDir;
+  const names = new Set(state.components.map((c) => c.name));
+  const lines = [
+    '',
+    'statelab is ready',
+    `  lab page & API   http://localhost:${t.nginxPort}/`,
+    `  try              curl -i http://localhost:${t.nginxPort}/api/v1/stateless/info`,
+    `  replicas         ${t.replicas.map((r) => `${r.id} http://127.0.0.1:${r.port}`).join('   ')}`,
+    `  Prometheus       http://localhost:${t.prometheusPort}/`,
+    `  Redis            ${state.urls?.redis ?? t.redisUrl}${names.has('redis') ? ' (private)' : ''}`,
+    `  PostgreSQL       ${state.urls?.database ?? t.databaseUrl}${names.has('postgres') ? ' (private)' : ''}`,
+    `  logs             ${rel}/logs/   (npm run cluster -- logs app-2)`,
+    `  chaos            npm run cluster -- stop app-2   /   npm run cluster -- start app-2`,
+    `  stop             ${state.foreground ? 'Ctrl-C' : 'npm run cluster -- down'}`,
+    '',
+  ];
+  console.log(lines.join('\n'));
+}
+
+async function down(topology, { clean = false } = {}) {
+  const state = readState(topology.clusterDir);
+  if (!state) say('no cluster state found; nothing of ours is running.');
+  else await stopAll(topology.clusterDir, state.components);
+  await stopStrayPids(topology.clusterDir);
+  removeState(topology.clusterDir);
+  if (clean) {
+    rmSync(topology.clusterDir, { recursive: true, force: true });
+    say(`removed ${topology.clusterDir}`);
+  }
+  say('down.');
+}
+
+async function status(topology) {
+  const state = readState(topology.clusterDir);
+  if (!state) {
+    say('not running (no state).');
+    return 3;
+  }
+  let healthy = 0;
+  for (const c of state.components) {
+    const pid = livePid(topology.clusterDir, c.name, c.match);
+    const ready = pid ? await probe(c) : false;
+    if (ready) healthy += 1;
+    const word = !pid ? 'stopped' : ready ? 'ready' : 'running, not ready';
+    console.log(`  ${c.name.padEnd(18)}${word.padEnd(20)}${String(pid ?? '-').padEnd(9)}${c.url}`);
+  }
+  if (healthy === state.components.length) return 0;
+  return healthy === 0 ? 3 : 1;
+}
+
+function findComponent(state, name) {
+  const c = state?.components.find((x) => x.name === name);
+  if (!c) throw new Error(`no component "${name}" in this cluster; known: ${(state?.components ?? []).map((x) => x.name).join(', ') || 'none (not running)'}`);
+  return c;
+}
+
+async function stopOne(topology, name) {
+  const state = readState(topology.clusterDir);
+  const c = findComponent(state, name);
+  if (await stopComponent(topology.clusterDir, c)) say(`stopped ${name}`);
+  else say(`${name} was not running`);
+}
+
+async function startOne(topology, name) {
+  const state = readState(topology.clusterDir);
+  const c = findComponent(state, name);
+  if (!name.startsWith('app-')) throw new Error('only replicas (app-N) can be started alone; use up/down for the rest');
+  if (livePid(topology.clusterDir, c.name, c.match)) {
+    say(`${name} is already running`);
+    return;
+  }
+  const replica = state.topology.replicas.find((r) => r.id === name);
+  const paths = statePaths(topology.clusterDir);
+  const track = (n, pid, match) => recordPid(topology.clusterDir, n, pid, match);
+  const record = await step(name, `127.0.0.1:${replica.port}`, () => startReplica({ paths, replica, appEnv: state.appEnv, track }));
+  Object.assign(c, record);
+  writeState(topology.clusterDir, state);
+}
+
+function logs(topology, name, follow) {
+  const { logDir } = statePaths(topology.clusterDir);
+  if (!existsSync(logDir)) throw new Error(`no logs yet in ${logDir}`);
+  const files = readdirSync(logDir)
+    .filter((f) => f.endsWith('.log') && (!name || f === `${name}.log` || f.startsWith(`${name}-`)))
+    .map((f) => join(logDir, f));
+  if (!files.length) throw new Error(`no log for "${name}" in ${logDir}; have: ${readdirSync(logDir).join(', ')}`);
+  const args = ['-n', name ? '100' : '20', ...(follow ? ['-F'] : []), ...files];
+  return new Promise((resolve) => spawn('tail', args, { stdio: ['ignore', 'inherit', 'inherit'] }).on('exit', (code) => resolve(code ?? 0)));
+}
+
+/** Foreground mode: up, then wait for Ctrl-C (or SIGTERM/SIGHUP) and stop everything. */
+async function demo(topology) {
+  let stopping = false;
+  let ownsCluster = true;
+  const stop = async (signal) => {
+    if (stopping) return;
+    stopping = true;
+    console.log('');
+    if (ownsCluster) {
+      say(`${signal}: stopping everything this demo started…`);
+      // Also mid-start: every spawn has a pid file the moment it exists.
+      await down(topology);
+    }
+    process.exit(0);
+  };
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => void stop(signal));
+  await acquireLock(topology.clusterDir);
+  let result;
+  try {
+    result = await up(topology, { foreground: true });
+  } finally {
+    releaseLock(topology.clusterDir);
+  }
+  if (result.alreadyRunning) {
+    ownsCluster = false;
+    return 0;
+  }
+  say('running in the foreground; press Ctrl-C to stop.');
+  const seen = new Map();
+  for (;;) {
+    await sleep(2_000);
+    const state = readState(topology.clusterDir);
+    if (!state) {
+      say('cluster state removed (cluster down from elsewhere?); exiting.');
+      return 0;
+    }
+    for (const c of state.components) {
+      const alive = Boolean(livePid(topology.clusterDir, c.name, c.match));
+      if (seen.has(c.name) && seen.get(c.name) !== alive) say(`${c.name} is ${alive ? 'running again' : 'no longer running'}`);
+      seen.set(c.name, alive);
+    }
+  }
+}
+
+function help() {
+  console.log(`usage: node scripts/cluster.mjs <demo|up|down [--clean]|status|logs [component] [-f]|stop app-N|start app-N>
+
+Settings (environment variables, defaults in brackets):`);
+  for (const [name, def, doc] of SETTINGS) console.log(`  ${name.padEnd(24)}[${def}] ${doc}`);
+  console.log(`  ${'CLUSTER_DIR'.padEnd(24)}[.cluster] state dir: pid files, logs, configs, data
+  ${'REDIS_URL'.padEnd(24)}[private Redis] use this Redis instead of starting one
+  ${'DATABASE_URL'.padEnd(24)}[private PostgreSQL] use this PostgreSQL instead of starting one`);
+}
+
+async function main(argv) {
+  const [command = 'help', ...rest] = argv;
+  if (command === 'help' || command === '--help' || command === '-h') {
+    help();
+    return 0;
+  }
+  const topology = loadTopology();
+  // demo takes the lock only while starting, so `stop app-2` works while it runs.
+  const needsLock = ['up', 'down', 'stop', 'start'].includes(command);
+  if (needsLock) await acquireLock(topology.clusterDir);
+  try {
+    switch (command) {
+      case 'demo':
+        return await demo(topology);
+      case 'up':
+        await up(topology);
+        return 0;
+      case 'down':
+        await down(topology, { clean: rest.includes('--clean') });
+        return 0;
+      case 'status':
+        return await status(topology);
+      case 'logs':
+        return await logs(topology, rest.find((a) => !a.startsWith('-')), rest.includes('-f') || rest.includes('--follow'));
+      case 'stop':
+      case 'start': {
+        const name = rest[0];
+        if (!name) throw new Error(`usage: cluster.mjs ${command} app-N`);
+        await (command === 'stop' ? stopOne(topology, name) : startOne(topology, name));
+        return 0;
+      }
+      default:
+        help();
+        return 2;
+    }
+  } finally {
+    if (needsLock) releaseLock(topology.clusterDir);
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err) => {
+    console.error(`[cluster] error: ${err.message}`);
+    process.exit(1);
+  },
+);
