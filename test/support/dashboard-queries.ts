@@ -41,8 +41,12 @@ interface RuleFile {
   groups?: { name: string; rules?: { alert?: string; record?: string; expr?: string | number }[] }[];
 }
 
+export function parseYaml(text: string): unknown {
+  return yaml.load(text);
+}
+
 export function loadYaml(file: string): unknown {
-  return yaml.load(readFileSync(file, 'utf8'));
+  return parseYaml(readFileSync(file, 'utf8'));
 }
 
 export function dashboardFiles(dir = path.join(repoRoot, 'grafana', 'dashboards')): string[] {

@@ -1,0 +1,245 @@
+// No Docker engine runs on our machines, so the container path is validated statically: Debian's
+// docker-compose (1.29, the Python tool) parses, interpolates and schema-checks each file with
+// `docker-compose config`, and this test asserts the facts the cluster depends on in its output.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseYaml, repoRoot } from '../support/dashboard-queries';
+
+interface Service {
+  image?: string;
+  build?: { context: string; target?: string };
+  command?: string[] | string;
+  environment?: Record<string, string | null>;
+  depends_on?: Record<string, { condition: string }>;
+  healthcheck?: { test: string[]; interval?: string };
+  restart?: string;
+  ports?: ({ published: number; target: number; mode?: string } | string)[];
+  volumes?: ({ type: string; source?: string; target: string } | string)[];
+  configs?: { source: string; target: string }[];
+  deploy?: {
+    replicas?: number;
+    update_config?: { parallelism?: number; order?: string; failure_action?: string };
+    restart_policy?: { condition?: string };
+  };
+}
+interface ComposeConfig {
+  version?: string;
+  services: Record<string, Service>;
+  networks?: Record<string, { driver?: string }>;
+  volumes?: Record<string, unknown>;
+  configs?: Record<string, { file: string }>;
+}
+
+function hasDockerCompose(): boolean {
+  try {
+    execFileSync('docker-compose', ['version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+// Variables the compose files read. Cleared before each run so a developer's shell or .env
+// cannot change what the test sees; individual tests set the ones they exercise.
+const COMPOSE_VARIABLES = [...new Set(
+  ['docker-compose.yml', 'docker-compose.scale.yml'].flatMap((file) =>
+    [...readFileSync(path.join(repoRoot, file), 'utf8').matchAll(/\$\{([A-Z_][A-Z0-9_]*)/g)].map((m) => m[1]!),
+  ),
+)].sort();
+
+const available = hasDockerCompose();
+const describeIfCompose = available ? describe : describe.skip;
+const skipReason = available ? '' : ' (skipped: docker-compose not installed — apt-get install docker-compose)';
+
+describeIfCompose(`compose files, as docker-compose config parses them${skipReason}`, () => {
+  let scratch: string;
+  let emptyEnvFile: string;
+
+  beforeAll(() => {
+    scratch = mkdtempSync(path.join(os.tmpdir(), 'statelab-compose-'));
+    emptyEnvFile = path.join(scratch, 'empty.env');
+    writeFileSync(emptyEnvFile, '');
+  });
+  afterAll(() => {
+    rmSync(scratch, { recursive: true, force: true });
+  });
+
+  function config(file: string, vars: Record<string, string> = {}): ComposeConfig {
+    const env: NodeJS.ProcessEnv = { ...process.env, ...vars };
+    for (const name of COMPOSE_VARIABLES) if (!(name in vars)) delete env[name];
+    const out = execFileSync('docker-compose', ['--env-file', emptyEnvFile, '-f', file, 'config'], {
+      cwd: repoRoot,
+      env,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    return parseYaml(out) as ComposeConfig;
+  }
+
+  function volumeTargets(service: Service): string[] {
+    return (service.volumes ?? []).map((v) => (typeof v === 'string' ? v.split(':')[1]! : v.target));
+  }
+  function volumeSources(service: Service): string[] {
+    return (service.volumes ?? []).map((v) => (typeof v === 'string' ? v.split(':')[0]! : (v.source ?? '')));
+  }
+
+  describe('docker-compose.yml', () => {
+    let compose: ComposeConfig;
+    beforeAll(() => {
+      compose = config('docker-compose.yml');
+    });
+
+    it('when parsed, then it has app-1..app-3 built from the one Dockerfile, each with its own INSTANCE_ID', () => {
+      const apps = Object.keys(compose.services).filter((name) => /^app-\d+$/.test(name)).sort();
+      expect(apps).toEqual(['app-1', 'app-2', 'app-3']);
+      for (const name of apps) {
+        const app = compose.services[name]!;
+        expect(app.build).toEqual({ context: repoRoot, target: 'runtime' });
+        expect(app.image).toBe('statelab:latest');
+        expect(app.environment?.INSTANCE_ID).toBe(name);
+        expect(app.environment?.MIGRATE_ON_START).toBe('false');
+        expect(app.environment?.REDIS_URL).toBe('redis://redis:6379');
+        expect(app.environment?.DATABASE_URL).toBe('postgresql://statelab:statelab@postgres:5432/statelab');
+        expect(app.healthcheck?.test.join(' ')).toContain('http://127.0.0.1:3000/ready');
+      }
+    });
+
+    it('when the replicas start, then they wait for a completed migrate job and healthy Redis and PostgreSQL', () => {
+      for (const name of ['app-1', 'app-2', 'app-3']) {
+        expect(compose.services[name]!.depends_on).toEqual({
+          migrate: { condition: 'service_completed_successfully' },
+          redis: { condition: 'service_healthy' },
+          postgres: { condition: 'service_healthy' },
+        });
+      }
+      const migrate = compose.services.migrate!;
+      expect(migrate.image).toBe('statelab:latest');
+      expect(String(migrate.command)).toContain('node scripts/prisma.mjs migrate deploy');
+      expect(migrate.restart).toBe('no');
+      expect(migrate.depends_on).toEqual({ postgres: { condition: 'service_healthy' } });
+    });
+
+    it('when a service waits for another, then it waits for health or completion, never just for a start', () => {
+      for (const [name, service] of Object.entries(compose.services)) {
+        for (const [dependency, { condition }] of Object.entries(service.depends_on ?? {})) {
+          expect({ name, dependency, condition }).toEqual({
+            name,
+            dependency,
+            condition: expect.stringMatching(/^service_(healthy|completed_successfully)$/),
+          });
+          if (condition === 'service_healthy') expect(compose.services[dependency]?.healthcheck).toBeDefined();
+        }
+      }
+    });
+
+    it('when Redis and PostgreSQL are read, then Redis keeps an AOF and both keep data in volumes with healthchecks', () => {
+      const redis = compose.services.redis!;
+      expect(String(redis.command)).toMatch(/--appendonly,?\s*yes/);
+      expect(volumeTargets(redis)).toContain('/data');
+      expect(redis.healthcheck?.test.join(' ')).toContain('redis-cli ping');
+      const postgres = compose.services.postgres!;
+      expect(postgres.image).toMatch(/^postgres:15/);
+      expect(volumeTargets(postgres)).toContain('/var/lib/postgresql/data');
+      expect(postgres.healthcheck?.test.join(' ')).toContain('pg_isready');
+      expect(Object.keys(compose.volumes ?? {})).toEqual(expect.arrayContaining(['redis-data', 'postgres-data']));
+    });
+
+    it('when nginx, Prometheus and Grafana are read, then they mount the committed compose renders and provisioning', () => {
+      const nginx = compose.services.nginx!;
+      expect(volumeSources(nginx)).toContain(path.join(repoRoot, 'nginx/generated/compose.conf'));
+      expect(nginx.ports).toEqual([expect.objectContaining({ published: 8080, target: 8080 })]);
+      expect(Object.values(nginx.depends_on ?? {}).every((d) => d.condition === 'service_healthy')).toBe(true);
+      expect(Object.keys(nginx.depends_on ?? {}).sort()).toEqual(['app-1', 'app-2', 'app-3']);
+      const prometheus = compose.services.prometheus!;
+      expect(volumeSources(prometheus)).toEqual(
+        expect.arrayContaining([
+          path.join(repoRoot, 'prometheus/generated/compose.yml'),
+          path.join(repoRoot, 'prometheus/alerts.yml'),
+        ]),
+      );
+      const grafana = compose.services.grafana!;
+      expect(volumeSources(grafana)).toEqual(
+        expect.arrayContaining([path.join(repoRoot, 'grafana/provisioning'), path.join(repoRoot, 'grafana/dashboards')]),
+      );
+    });
+
+    it('when Prometheus scrapes its compose targets, then every target host is a service of the file', () => {
+      const rendered = readFileSync(path.join(repoRoot, 'prometheus/generated/compose.yml'), 'utf8');
+      const hosts = [...rendered.matchAll(/targets: \["([^":]+):\d+"\]/g)].map((m) => m[1]!);
+      expect(hosts.length).toBeGreaterThanOrEqual(7);
+      for (const host of hosts) {
+        if (host === 'localhost') continue;
+        expect(Object.keys(compose.services)).toContain(host);
+      }
+      const scrapeUri = String(compose.services['nginx-exporter']!.command);
+      expect(scrapeUri).toContain('http://nginx:8089/stub_status');
+      expect(readFileSync(path.join(repoRoot, 'nginx/generated/compose.conf'), 'utf8')).toContain('listen 8089;');
+    });
+
+    it('when .env variables are set, then they replace the development defaults', () => {
+      const custom = config('docker-compose.yml', {
+        NGINX_PORT: '18080',
+        POSTGRES_PASSWORD: 's3cret',
+        SESSION_SECRET: 'from-env',
+        STATELAB_IMAGE: 'registry.example/statelab:1.2.3',
+      });
+      expect(custom.services.nginx!.ports).toEqual([expect.objectContaining({ published: 18080, target: 8080 })]);
+      expect(custom.services['app-2']!.environment?.DATABASE_URL).toBe('postgresql://statelab:s3cret@postgres:5432/statelab');
+      expect(custom.services['app-2']!.environment?.SESSION_SECRET).toBe('from-env');
+      expect(custom.services['app-3']!.image).toBe('registry.example/statelab:1.2.3');
+    });
+  });
+
+  describe('docker-compose.scale.yml (Swarm stack)', () => {
+    let stack: ComposeConfig;
+    beforeAll(() => {
+      stack = config('docker-compose.scale.yml');
+    });
+
+    it('when parsed, then one app service runs 3 replicas of a prebuilt image with a rolling, self-rolling-back update', () => {
+      const app = stack.services.app!;
+      expect(Object.keys(stack.services).filter((name) => name.startsWith('app'))).toEqual(['app']);
+      expect(app.build).toBeUndefined();
+      expect(app.image).toBe('statelab:latest');
+      expect(app.deploy?.replicas).toBe(3);
+      expect(app.deploy?.update_config).toMatchObject({ parallelism: 1, order: 'start-first', failure_action: 'rollback' });
+      expect(app.deploy?.restart_policy?.condition).toBe('on-failure');
+      expect(app.environment?.INSTANCE_ID).toBe('app-{{.Task.Slot}}');
+      expect(app.healthcheck?.test.join(' ')).toContain('/ready');
+    });
+
+    it('when APP_REPLICAS is set, then the app service scales to it', () => {
+      expect(config('docker-compose.scale.yml', { APP_REPLICAS: '5' }).services.app!.deploy?.replicas).toBe(5);
+    });
+
+    it('when nginx and Prometheus are read, then they use the Swarm renders that find replicas as tasks.app', () => {
+      expect(stack.configs?.nginx_conf?.file).toBe(path.join(repoRoot, 'nginx/generated/swarm.conf'));
+      expect(stack.configs?.prometheus_yml?.file).toBe(path.join(repoRoot, 'prometheus/generated/swarm.yml'));
+      expect(readFileSync(path.join(repoRoot, 'nginx/generated/swarm.conf'), 'utf8')).toContain('server tasks.app:3000');
+      expect(stack.services.nginx!.configs).toContainEqual({ source: 'nginx_conf', target: '/etc/nginx/nginx.conf' });
+      // Host-mode publishing keeps client addresses, which ip_hash needs.
+      expect(stack.services.nginx!.ports).toEqual([expect.objectContaining({ mode: 'host', target: 8080, published: 8080 })]);
+    });
+
+    it('when the stack is read, then every service shares one overlay network and Redis, PostgreSQL, Prometheus and Grafana are present', () => {
+      expect(stack.networks?.statelab?.driver).toBe('overlay');
+      for (const name of ['redis', 'postgres', 'prometheus', 'grafana', 'nginx', 'migrate']) {
+        expect(stack.services[name]).toBeDefined();
+      }
+      expect(String(stack.services.redis!.command)).toMatch(/--appendonly,?\s*yes/);
+      for (const [name, service] of Object.entries(stack.services)) {
+        expect({ name, networks: Object.keys((service as { networks?: object }).networks ?? {}) }).toEqual({
+          name,
+          networks: ['statelab'],
+        });
+      }
+    });
+  });
+
+  it('when the deployment guide is read, then it documents every variable the compose files read', () => {
+    const guide = readFileSync(path.join(repoRoot, 'docs/deployment.md'), 'utf8');
+    expect(COMPOSE_VARIABLES.filter((name) => !guide.includes(`\`${name}\``))).toEqual([]);
+  });
+});
