@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import type { Server, ServerResponse } from 'node:http';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { createApp } from './app';
@@ -55,15 +55,22 @@ async function main(): Promise<void> {
       server.closeAllConnections();
     }, config.shutdownTimeoutMs);
     force.unref();
+    // A keep-alive socket (nginx keeps a pool of them) becomes idle when its in-flight response
+    // ends; left alone it would hold server.close() open for keepAliveTimeoutMs. Sweep them.
+    const sweep = setInterval(() => server.closeIdleConnections(), 100);
     server.close(async () => {
       clearTimeout(force);
+      clearInterval(sweep);
       await Promise.allSettled([redis.quit(), prisma.$disconnect()]);
       logger.info('stopped');
       process.exit(0);
     });
-    // Idle keep-alive sockets would otherwise hold server.close() open until they time out.
     server.closeIdleConnections();
   };
+  // Requests that still arrive on an open keep-alive socket are served, then that socket closes.
+  server.on('request', (_req, res: ServerResponse) => {
+    if (stopping) res.setHeader('Connection', 'close');
+  });
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
 }
