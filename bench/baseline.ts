@@ -1,0 +1,35 @@
+import { fork } from 'node:child_process';
+import path from 'node:path';
+
+export interface BaselineServer {
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** Forks bench/baseline-server.ts (through tsx) and resolves once it listens. */
+export function startBaselineServer(timeoutMs = 15_000): Promise<BaselineServer> {
+  const child = fork(path.join(__dirname, 'baseline-server.ts'), [], {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
+  const stop = (): Promise<void> =>
+    new Promise((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
+      child.once('exit', () => resolve());
+      child.kill('SIGTERM');
+    });
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      void stop();
+      reject(new Error('the baseline server did not start within 15 s'));
+    }, timeoutMs);
+    child.once('message', (message: { port?: number }) => {
+      clearTimeout(timer);
+      resolve({ url: `http://127.0.0.1:${String(message.port)}`, stop });
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`the baseline server exited with code ${String(code)} before listening`));
+    });
+  });
+}

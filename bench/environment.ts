@@ -1,0 +1,62 @@
+// The environment stamp printed with every result (STYLE.md #10): a number without the machine,
+// the versions and the command that produced it cannot be compared with anything.
+import { execFileSync } from 'node:child_process';
+import os from 'node:os';
+import path from 'node:path';
+import type { Results } from './results-schema';
+
+type Environment = Results['environment'];
+
+const repoRoot = path.resolve(__dirname, '..');
+
+/** First line of a command's output (stdout or stderr: `nginx -v` prints to stderr), or "not found". */
+function versionOf(command: string, args: string[]): string {
+  try {
+    const out = execFileSync(command, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 5000 });
+    return out.trim().split('\n')[0] ?? 'unknown';
+  } catch (err) {
+    const stderr = (err as { stderr?: string }).stderr?.trim();
+    return stderr ? (stderr.split('\n')[0] ?? 'unknown') : 'not found';
+  }
+}
+
+function postgresVersion(): string {
+  const fromPath = versionOf('postgres', ['--version']);
+  if (fromPath !== 'not found') return fromPath;
+  // Debian keeps the server binaries out of PATH.
+  for (const v of ['17', '16', '15', '14']) {
+    const found = versionOf(`/usr/lib/postgresql/${v}/bin/postgres`, ['--version']);
+    if (found !== 'not found') return found;
+  }
+  return 'not found';
+}
+
+function git(args: string[]): string {
+  try {
+    return execFileSync('git', args, { cwd: repoRoot, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    return '';
+  }
+}
+
+export function collectEnvironment(commandLine: string, startedAt: Date): Environment {
+  const cpus = os.cpus();
+  return {
+    startedAt: startedAt.toISOString(),
+    finishedAt: startedAt.toISOString(),
+    commandLine,
+    gitCommit: git(['rev-parse', 'HEAD']) || 'unknown',
+    gitDirty: git(['status', '--porcelain', '--untracked-files=no']) !== '',
+    node: process.version,
+    cpuModel: cpus[0]?.model.trim() ?? 'unknown',
+    cpuCount: cpus.length,
+    totalMemoryGiB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
+    os: `${os.type()} ${os.release()} (${os.platform()}/${os.arch()})`,
+    loadAverage: os.loadavg().map((l) => Math.round(l * 100) / 100),
+    versions: {
+      nginx: [versionOf('nginx', ['-v']), versionOf('/usr/sbin/nginx', ['-v'])].find((v) => v !== 'not found') ?? 'not found',
+      redis: versionOf('redis-server', ['--version']),
+      postgres: postgresVersion(),
+    },
+  };
+}

@@ -1,0 +1,173 @@
+// Runs the scenarios: run 1 executes every scenario once, then run 2, … so that each ratio is
+// computed from measurements taken minutes apart at most, on the same machine in the same state.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { startBaselineServer, type BaselineServer } from './baseline';
+import { createSessions, deleteSessions, makeClients, readCounter, type SimulatedClient } from './clients';
+import { measureLoad, type LoadMeasurement } from './load';
+import type { RunResult, ScenarioResult } from './results-schema';
+import type { LoadParameters, Scenario } from './scenarios';
+import { computeRatios, scenarioWarnings, summarise } from './summary';
+
+export interface RunnerOptions {
+  targetUrl: string;
+  targetKind: 'nginx' | 'direct' | 'custom';
+  /** One replica, for scenarios whose target is 'direct'; null skips them. */
+  directUrl: string | null;
+  scenarios: readonly Scenario[];
+  runs: number;
+  clients: number;
+  overrides: Partial<LoadParameters>;
+  onProgress?: (progress: Progress) => void;
+}
+
+export interface Progress {
+  run: number;
+  runs: number;
+  step: number;
+  steps: number;
+  scenario: string;
+  phase: 'sessions' | 'warm-up' | 'measure' | 'counter check';
+  elapsedSeconds: number;
+  durationSeconds: number;
+  responses: number;
+}
+
+export interface RunnerOutput {
+  scenarios: ScenarioResult[];
+  ratios: ReturnType<typeof computeRatios>;
+  warnings: string[];
+}
+
+/** Waits this long after a counter run so increments still in flight on the server land first. */
+const SETTLE_MS = 300;
+
+function parametersFor(scenario: Scenario, overrides: Partial<LoadParameters>): LoadParameters {
+  return { ...scenario.defaults, ...overrides };
+}
+
+function baseUrlFor(scenario: Scenario, options: RunnerOptions, baseline: BaselineServer | undefined): string {
+  if (scenario.target === 'baseline') return baseline!.url;
+  if (scenario.target === 'direct') return options.directUrl!;
+  return options.targetUrl;
+}
+
+/** Scenarios that can run with these options (no direct URL → no direct scenarios, and so on). */
+export function applicableScenarios(options: Pick<RunnerOptions, 'scenarios' | 'directUrl' | 'targetKind'>): Scenario[] {
+  return options.scenarios.filter((s) => {
+    if (s.target !== 'direct') return true;
+    return options.directUrl !== null && options.targetKind !== 'direct';
+  });
+}
+
+async function runOnce(
+  scenario: Scenario,
+  baseUrl: string,
+  params: LoadParameters,
+  clients: SimulatedClient[],
+  report: (phase: Progress['phase'], elapsed: number, duration: number, responses: number) => void,
+): Promise<Omit<RunResult, 'run'>> {
+  const url = `${baseUrl}${scenario.path}`;
+  const load = (durationSeconds: number, phase: Progress['phase']): Promise<LoadMeasurement> =>
+    measureLoad({
+      url,
+      method: scenario.method,
+      body: scenario.body,
+      connections: params.connections,
+      pipelining: params.pipelining,
+      durationSeconds,
+      clients,
+      onTick: (elapsed, responses) => report(phase, elapsed, durationSeconds, responses),
+    });
+
+  const namespace = scenario.session;
+  try {
+    if (namespace) {
+      report('sessions', 0, 0, 0);
+      await createSessions(baseUrl, namespace, clients);
+    }
+    if (params.warmupSeconds > 0) await load(params.warmupSeconds, 'warm-up');
+    if (namespace && scenario.counter) {
+      // Fresh sessions: every counter starts at 0, so its final value is the increments it kept.
+      await deleteSessions(baseUrl, namespace, clients);
+      await createSessions(baseUrl, namespace, clients);
+    }
+    const m = await load(params.durationSeconds, 'measure');
+    const { perClient2xx, ...measured } = m;
+    let counter: RunResult['counter'];
+    if (namespace && scenario.counter) {
+      report('counter check', 0, 0, m.responses);
+      await sleep(SETTLE_MS);
+      const kind = scenario.counter;
+      const finals = await Promise.all(clients.map((c) => readCounter(baseUrl, namespace, kind, c)));
+      const acknowledged = perClient2xx.reduce((a, b) => a + b, 0);
+      const finalValue = finals.reduce((a, b) => a + b, 0);
+      // Per session: a session can only lose its own increments. Negative differences are
+      // requests the server applied after the generator stopped listening, not gains.
+      const lostUpdates = finals.reduce((lost, value, i) => lost + Math.max(0, perClient2xx[i]! - value), 0);
+      counter = { acknowledged, finalValue, lostUpdates };
+    }
+    return {
+      ...measured,
+      latencyMs: {
+        p50: measured.latencyMs.p50,
+        p95: measured.latencyMs.p95,
+        p99: measured.latencyMs.p99,
+        mean: measured.latencyMs.mean,
+        max: measured.latencyMs.max,
+      },
+      ...(counter ? { counter } : {}),
+    };
+  } finally {
+    if (namespace) await deleteSessions(baseUrl, namespace, clients);
+  }
+}
+
+export async function runBenchmarks(options: RunnerOptions): Promise<RunnerOutput> {
+  const scenarios = applicableScenarios(options);
+  if (scenarios.length === 0) throw new Error('no scenario to run');
+  const needsBaseline = scenarios.some((s) => s.target === 'baseline');
+  const baseline = needsBaseline ? await startBaselineServer() : undefined;
+  const runsByScenario = new Map<string, RunResult[]>(scenarios.map((s) => [s.name, []]));
+  const steps = scenarios.length * options.runs;
+  let step = 0;
+  try {
+    for (let run = 1; run <= options.runs; run++) {
+      for (const scenario of scenarios) {
+        step++;
+        const baseUrl = baseUrlFor(scenario, options, baseline);
+        const params = parametersFor(scenario, options.overrides);
+        const clients = makeClients(Math.min(options.clients, params.connections), baseUrl);
+        const report = (phase: Progress['phase'], elapsedSeconds: number, durationSeconds: number, responses: number): void =>
+          options.onProgress?.({ run, runs: options.runs, step, steps, scenario: scenario.name, phase, elapsedSeconds, durationSeconds, responses });
+        const measured = await runOnce(scenario, baseUrl, params, clients, report);
+        runsByScenario.get(scenario.name)!.push({ run, ...measured });
+      }
+    }
+  } finally {
+    await baseline?.stop();
+  }
+
+  const results: ScenarioResult[] = scenarios.map((scenario) => {
+    const baseUrl = baseUrlFor(scenario, options, baseline);
+    const params = parametersFor(scenario, options.overrides);
+    const clients = makeClients(Math.min(options.clients, params.connections), baseUrl).length;
+    const runs = runsByScenario.get(scenario.name)!;
+    const partial = {
+      name: scenario.name,
+      description: scenario.description,
+      method: scenario.method,
+      url: `${baseUrl}${scenario.path}`,
+      target: scenario.target,
+      parameters: { ...params, clients, ...(scenario.session ? { session: scenario.session } : {}), ...(scenario.counter ? { counter: scenario.counter } : {}) },
+      meantToSpread: scenario.target === 'main' && options.targetKind !== 'direct' && (!scenario.session || clients > 1),
+      runs,
+      summary: summarise(runs),
+    };
+    return { ...partial, warnings: scenarioWarnings(partial) };
+  });
+  return {
+    scenarios: results,
+    ratios: computeRatios(results, options.targetKind === 'direct'),
+    warnings: results.flatMap((r) => r.warnings),
+  };
+}
