@@ -1,7 +1,8 @@
 # syntax=docker/dockerfile:1
 # statelab replica image. Stages: deps (all npm deps) → build (Prisma client + tsc) →
 # prod-deps (runtime deps only) → runtime (slim, non-root). The same image runs a replica
-# (default CMD) and the one-shot migrate+seed job (compose/Swarm override the command).
+# (default CMD) and the one-shot migrate+seed job (compose/Swarm override the command:
+# `node scripts/prisma.mjs migrate deploy && node dist/prisma/seed.js`).
 ARG NODE_VERSION=20-bookworm-slim
 
 FROM node:${NODE_VERSION} AS base
@@ -10,35 +11,39 @@ ENV NPM_CONFIG_UPDATE_NOTIFIER=false \
     NPM_CONFIG_FUND=false \
     NPM_CONFIG_AUDIT=false
 
-# Install scripts are skipped, as npm 11 does on our machines: nothing in the stack needs them,
-# and it keeps the container build identical to the native one.
+# Install scripts are skipped, as npm 11 does on our machines: nothing in the stack needs them.
+# `npm install` rather than `npm ci`: package-lock.json records only the Linux builds of
+# unrs-resolver's optional platform packages, and `npm ci` refuses such a lock ("Missing: … from
+# lock file", npm/cli#4828). `npm install` installs the versions the lock pins all the same.
 FROM base AS deps
 COPY package.json package-lock.json ./
-RUN npm ci --ignore-scripts
+RUN npm install --ignore-scripts
 
 FROM deps AS build
 COPY tsconfig.json tsconfig.build.json prisma.config.ts ./
 COPY prisma ./prisma
 COPY scripts ./scripts
 COPY src ./src
-# `generate` only needs Prisma's WASM pieces, so the wrapper works without network access too.
-RUN node scripts/prisma.mjs generate && npm run build
+# `generate` only needs Prisma's WASM pieces and never connects, but prisma.config.ts insists on
+# a DATABASE_URL, so it gets a placeholder.
+RUN DATABASE_URL=postgresql://build@localhost:5432/build node scripts/prisma.mjs generate \
+ && npm run build
 
 FROM base AS prod-deps
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --ignore-scripts
+RUN npm install --omit=dev --ignore-scripts
 
 FROM base AS runtime
 ENV NODE_ENV=production \
     HOST=0.0.0.0 \
     PORT=3000
-# node_modules stays writable by the app user: on a machine with internet the Prisma CLI
-# fetches its native schema engine into it the first time `migrate deploy` runs.
-COPY --from=prod-deps --chown=node:node /app/node_modules ./node_modules
-COPY --from=build --chown=node:node /app/dist ./dist
-COPY --chown=node:node package.json prisma.config.ts ./
-COPY --chown=node:node prisma ./prisma
-COPY --chown=node:node scripts ./scripts
+# Files stay owned by root, so the app user can run but not modify them. Migrations use the
+# WASM schema engine through scripts/prisma.mjs and write nothing under /app.
+COPY --from=prod-deps /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY package.json prisma.config.ts ./
+COPY prisma ./prisma
+COPY scripts ./scripts
 USER node
 EXPOSE 3000
 # Slim images have no curl; Node 20 has fetch. /ready checks Redis and PostgreSQL, so a replica
