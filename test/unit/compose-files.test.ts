@@ -2,7 +2,7 @@
 // docker-compose (1.29, the Python tool) parses, interpolates and schema-checks each file with
 // `docker-compose config`, and this test asserts the facts the cluster depends on in its output.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseYaml, repoRoot } from '../support/dashboard-queries';
@@ -241,5 +241,35 @@ describeIfCompose(`compose files, as docker-compose config parses them${skipReas
   it('when the deployment guide is read, then it documents every variable the compose files read', () => {
     const guide = readFileSync(path.join(repoRoot, 'docs/deployment.md'), 'utf8');
     expect(COMPOSE_VARIABLES.filter((name) => !guide.includes(`\`${name}\``))).toEqual([]);
+  });
+});
+
+// `docker build` cannot run here either; these are the Dockerfile facts the compose files rely on.
+describe('Dockerfile, read as text', () => {
+  const dockerfile = readFileSync(path.join(repoRoot, 'Dockerfile'), 'utf8');
+  const ignored = readFileSync(path.join(repoRoot, '.dockerignore'), 'utf8')
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line && !line.startsWith('#') && !line.startsWith('!'));
+
+  it('when its stages are listed, then it builds in stages and ends in a runtime stage run by a non-root user', () => {
+    const stages = [...dockerfile.matchAll(/^FROM \S+ AS (\S+)$/gm)].map((m) => m[1]);
+    expect(stages).toEqual(['base', 'deps', 'build', 'prod-deps', 'runtime']);
+    const runtime = dockerfile.slice(dockerfile.indexOf('AS runtime'));
+    expect(runtime).toMatch(/^USER node$/m);
+    expect(runtime).toMatch(/^HEALTHCHECK .*\n?.*CMD \["node", "-e", ".*\/ready/m);
+    expect(runtime).toMatch(/^CMD \["node", "dist\/src\/server.js"\]$/m);
+  });
+
+  it('when a file is copied from the build context, then it exists and .dockerignore does not exclude it', () => {
+    const copied = [...dockerfile.matchAll(/^COPY (?!--from)(.+) \S+$/gm)].flatMap((m) => m[1]!.split(/\s+/));
+    expect(copied.length).toBeGreaterThan(5);
+    for (const source of copied) {
+      expect({ source, exists: existsSync(path.join(repoRoot, source)) }).toEqual({ source, exists: true });
+      expect({ source, ignored: ignored.some((pattern) => source === pattern || source.startsWith(`${pattern}/`)) }).toEqual({
+        source,
+        ignored: false,
+      });
+    }
   });
 });
