@@ -12,26 +12,21 @@ ENV NPM_CONFIG_UPDATE_NOTIFIER=false \
     NPM_CONFIG_AUDIT=false
 
 # Install scripts are skipped, as npm 11 does on our machines: nothing in the stack needs them.
-# `npm install` rather than `npm ci`: package-lock.json records only the Linux builds of
-# unrs-resolver's optional platform packages, and `npm ci` refuses such a lock ("Missing: … from
-# lock file", npm/cli#4828). `npm install` installs the versions the lock pins all the same.
 FROM base AS deps
 COPY package.json package-lock.json ./
-RUN npm install --ignore-scripts
+RUN npm ci --ignore-scripts
 
 FROM deps AS build
 COPY tsconfig.json tsconfig.build.json prisma.config.ts ./
 COPY prisma ./prisma
 COPY scripts ./scripts
 COPY src ./src
-# `generate` only needs Prisma's WASM pieces and never connects, but prisma.config.ts insists on
-# a DATABASE_URL, so it gets a placeholder.
-RUN DATABASE_URL=postgresql://build@localhost:5432/build node scripts/prisma.mjs generate \
- && npm run build
+# `npm run build` generates the Prisma client (WASM only, no database needed), then runs tsc.
+RUN npm run build
 
 FROM base AS prod-deps
 COPY package.json package-lock.json ./
-RUN npm install --omit=dev --ignore-scripts
+RUN npm ci --omit=dev --ignore-scripts
 
 FROM base AS runtime
 ENV NODE_ENV=production \

@@ -19,6 +19,14 @@ describe('.env.example', () => {
     for (const { env } of Object.values(configDocs)) expect(Object.keys(listed)).toContain(env);
   });
 
+  it('when compared with the compose files, then it lists every variable they read', () => {
+    const listed = Object.keys(parseEnv(envExample));
+    for (const file of ['docker-compose.yml', 'docker-compose.scale.yml']) {
+      const text = readFileSync(path.resolve(__dirname, '../..', file), 'utf8');
+      for (const [, name] of text.matchAll(/\$\{([A-Z_]+)/g)) expect(listed).toContain(name);
+    }
+  });
+
   it('when loaded as it is, then it is a valid configuration', () => {
     expect(() => loadConfig(parseEnv(envExample))).not.toThrow();
   });
