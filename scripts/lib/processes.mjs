@@ -7,14 +7,23 @@ import net from 'node:net';
 
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** True when a process with this pid exists (a zombie counts as gone for our purposes only after reaping). */
+/**
+ * True when a process with this pid exists and is not a zombie. A detached child whose
+ * launcher has exited is reaped by init, which may take a while; until then kill(pid, 0) still
+ * succeeds, so the state letter in /proc/<pid>/stat decides.
+ */
 export function isPidAlive(pid) {
   if (!Number.isInteger(pid) || pid <= 0) return false;
   try {
     process.kill(pid, 0);
-    return true;
   } catch (err) {
-    return err.code === 'EPERM';
+    if (err.code !== 'EPERM') return false;
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return process.platform !== 'linux';
   }
 }
 
