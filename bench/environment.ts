@@ -1,6 +1,6 @@
 // The environment stamp printed with every result (STYLE.md #10): a number without the machine,
 // the versions and the command that produced it cannot be compared with anything.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import type { Results } from './results-schema';
@@ -9,15 +9,12 @@ type Environment = Results['environment'];
 
 const repoRoot = path.resolve(__dirname, '..');
 
-/** First line of a command's output (stdout or stderr: `nginx -v` prints to stderr), or "not found". */
+/** First line of a command's output (stdout, else stderr: `nginx -v` prints to stderr), or "not found". */
 function versionOf(command: string, args: string[]): string {
-  try {
-    const out = execFileSync(command, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 5000 });
-    return out.trim().split('\n')[0] ?? 'unknown';
-  } catch (err) {
-    const stderr = (err as { stderr?: string }).stderr?.trim();
-    return stderr ? (stderr.split('\n')[0] ?? 'unknown') : 'not found';
-  }
+  const result = spawnSync(command, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 5000 });
+  if (result.error) return 'not found';
+  const text = result.stdout.trim() || result.stderr.trim();
+  return text.split('\n')[0] || 'unknown';
 }
 
 function postgresVersion(): string {

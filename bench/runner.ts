@@ -159,7 +159,8 @@ export async function runBenchmarks(options: RunnerOptions): Promise<RunnerOutpu
       url: `${baseUrl}${scenario.path}`,
       target: scenario.target,
       parameters: { ...params, clients, ...(scenario.session ? { session: scenario.session } : {}), ...(scenario.counter ? { counter: scenario.counter } : {}) },
-      meantToSpread: scenario.target === 'main' && options.targetKind !== 'direct' && (!scenario.session || clients > 1),
+      // Only nginx is known to balance; a --target may be anything, so it is not judged.
+      meantToSpread: scenario.target === 'main' && options.targetKind === 'nginx' && (!scenario.session || clients > 1),
       runs,
       summary: summarise(runs),
     };
@@ -167,7 +168,7 @@ export async function runBenchmarks(options: RunnerOptions): Promise<RunnerOutpu
   });
   return {
     scenarios: results,
-    ratios: computeRatios(results, options.targetKind === 'direct'),
+    ratios: computeRatios(results),
     warnings: results.flatMap((r) => r.warnings),
   };
 }

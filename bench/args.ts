@@ -1,0 +1,90 @@
+// Command-line options of `npm run bench`, parsed with node:util (no dependency).
+import { parseArgs } from 'node:util';
+import { findScenario, SCENARIOS, type Scenario } from './scenarios';
+
+export interface BenchArgs {
+  /** Explicit base URL (`--target`), or undefined for nginx / `--direct` from the topology. */
+  target: string | undefined;
+  direct: boolean;
+  startCluster: boolean;
+  runs: number;
+  clients: number;
+  scenarios: Scenario[];
+  durationSeconds: number | undefined;
+  warmupSeconds: number | undefined;
+  connections: number | undefined;
+  out: string | undefined;
+  list: boolean;
+  help: boolean;
+}
+
+export const USAGE = `usage: npm run bench -- [options]
+
+  --start-cluster        start the native cluster first (and stop it after, if this run started it)
+  --target URL           benchmark this base URL instead of nginx (default http://127.0.0.1:$NGINX_PORT)
+  --direct               benchmark one replica directly (app-1, http://127.0.0.1:$APP_BASE_PORT)
+  --runs N               repetitions of every scenario (default 3)
+  --clients N            simulated client addresses 127.0.x.1 for ip_hash (default 16, max 254)
+  --scenario NAME[,…]    only these scenarios (repeatable); --list shows them
+  --duration S           override every scenario's measured duration (seconds)
+  --warmup S             override every scenario's discarded warm-up (seconds)
+  --connections N        override every scenario's connection count
+  --out DIR              output directory (default bench/results/<timestamp>)
+  --list                 list the scenarios and their pinned parameters
+  -h, --help             this text
+
+Reading the results: docs/benchmarking.md`;
+
+function positiveNumber(name: string, raw: string | undefined, integer: boolean, min = 1): number | undefined {
+  if (raw === undefined) return undefined;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < min || (integer && !Number.isInteger(value))) {
+    throw new Error(`--${name} must be ${integer ? 'an integer' : 'a number'} ≥ ${min}, got "${raw}"`);
+  }
+  return value;
+}
+
+export function parseBenchArgs(argv: string[]): BenchArgs {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: {
+      'start-cluster': { type: 'boolean', default: false },
+      target: { type: 'string' },
+      direct: { type: 'boolean', default: false },
+      runs: { type: 'string' },
+      clients: { type: 'string' },
+      scenario: { type: 'string', multiple: true },
+      duration: { type: 'string' },
+      warmup: { type: 'string' },
+      connections: { type: 'string' },
+      out: { type: 'string' },
+      list: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.target !== undefined && values.direct) throw new Error('--target and --direct exclude each other');
+  if (values.target !== undefined) new URL(values.target);
+  const names = (values.scenario ?? []).flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean);
+  const scenarios = names.length
+    ? names.map((name) => {
+        const found = findScenario(name);
+        if (!found) throw new Error(`unknown scenario "${name}"; known: ${SCENARIOS.map((s) => s.name).join(', ')}`);
+        return found;
+      })
+    : [...SCENARIOS];
+  return {
+    target: values.target?.replace(/\/+$/, ''),
+    direct: values.direct,
+    startCluster: values['start-cluster'],
+    runs: positiveNumber('runs', values.runs, true) ?? 3,
+    clients: positiveNumber('clients', values.clients, true) ?? 16,
+    scenarios,
+    durationSeconds: positiveNumber('duration', values.duration, false, 0.1),
+    warmupSeconds: positiveNumber('warmup', values.warmup, false, 0),
+    connections: positiveNumber('connections', values.connections, true),
+    out: values.out,
+    list: values.list,
+    help: values.help,
+  };
+}

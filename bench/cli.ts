@@ -1,0 +1,115 @@
+// `npm run bench -- …`: runs the scenarios and writes bench/results/<timestamp>/{results.json,
+// report.md, report.html}. Progress goes to stderr, the summary and the report paths to stdout.
+import path from 'node:path';
+import { parseBenchArgs, USAGE, type BenchArgs } from './args';
+import { clusterEndpoints, ensureCluster, stopCluster } from './cluster';
+import { collectEnvironment } from './environment';
+import { fmt, percent } from './report/format';
+import { timestampDirName, writeReport } from './report/write';
+import type { Results } from './results-schema';
+import { applicableScenarios, runBenchmarks, type Progress, type RunnerOptions } from './runner';
+import { SCENARIOS } from './scenarios';
+
+function progressPrinter(): (p: Progress) => void {
+  const tty = process.stderr.isTTY;
+  let lastKey = '';
+  return (p) => {
+    const timing = p.phase === 'warm-up' || p.phase === 'measure' ? ` ${p.elapsedSeconds.toFixed(0)}/${p.durationSeconds}s ${fmt(p.responses)} responses` : '';
+    const line = `[bench] run ${p.run}/${p.runs} · ${p.step}/${p.steps} ${p.scenario} · ${p.phase}${timing}`;
+    if (tty) process.stderr.write(`\r\x1b[2K${line}`);
+    else if (`${p.step}${p.phase}` !== lastKey) process.stderr.write(`${line}\n`);
+    lastKey = `${p.step}${p.phase}`;
+  };
+}
+
+function listScenarios(): void {
+  for (const s of SCENARIOS) {
+    const d = s.defaults;
+    process.stdout.write(
+      `${s.name.padEnd(24)} ${`${s.method} ${s.path}`.padEnd(58)} c=${d.connections} p=${d.pipelining} ${d.durationSeconds}s (+${d.warmupSeconds}s warm-up) [${s.target}]\n`,
+    );
+  }
+}
+
+async function resolveTarget(args: BenchArgs): Promise<Pick<RunnerOptions, 'targetUrl' | 'targetKind' | 'directUrl'>> {
+  const endpoints = await clusterEndpoints();
+  if (args.target) return { targetUrl: args.target, targetKind: 'custom', directUrl: null };
+  if (args.direct) return { targetUrl: endpoints.directUrl, targetKind: 'direct', directUrl: endpoints.directUrl };
+  return { targetUrl: endpoints.nginxUrl, targetKind: 'nginx', directUrl: endpoints.directUrl };
+}
+
+function printSummary(results: Results): void {
+  const out: string[] = ['', 'scenario                  req/s (median, min–max, ±95% CI)         p99 ms   errors  non-2xx'];
+  for (const s of results.scenarios) {
+    const q = s.summary.requestsPerSecond;
+    out.push(
+      `${s.name.padEnd(25)} ${`${fmt(q.median)} (${fmt(q.min)}–${fmt(q.max)}, ±${fmt(q.ci95HalfWidth)})`.padEnd(40)} ${fmt(s.summary.latencyMs.p99.median, 1).padStart(7)} ${String(s.summary.errors).padStart(8)} ${String(s.summary.non2xx).padStart(8)}` +
+        (s.summary.lostUpdates ? `   lost updates: ${fmt(s.summary.lostUpdates.median)}` : ''),
+    );
+  }
+  if (results.ratios.length) out.push('', 'ratios (median of per-run ratios):');
+  for (const r of results.ratios) {
+    const verdict = r.target === null || r.summary.median === null ? '' : r.summary.median >= r.target ? `  (target ≥ ${r.target}: met)` : `  (target ≥ ${r.target}: missed by ${percent(1 - r.summary.median / r.target)})`;
+    out.push(`  ${r.name.padEnd(34)} ${fmt(r.summary.median, 2)}  [${fmt(r.summary.min, 2)}–${fmt(r.summary.max, 2)}]${verdict}`);
+  }
+  for (const w of results.warnings) out.push(`⚠ ${w}`);
+  process.stdout.write(`${out.join('\n')}\n`);
+}
+
+async function main(argv: string[]): Promise<number> {
+  const args = parseBenchArgs(argv);
+  if (args.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  if (args.list) {
+    listScenarios();
+    return 0;
+  }
+  const startedAt = new Date();
+  const commandLine = ['npm run bench --', ...argv].join(' ');
+  const target = await resolveTarget(args);
+  const startedCluster = args.startCluster ? await ensureCluster() : false;
+  try {
+    const overrides = {
+      ...(args.durationSeconds !== undefined ? { durationSeconds: args.durationSeconds } : {}),
+      ...(args.warmupSeconds !== undefined ? { warmupSeconds: args.warmupSeconds } : {}),
+      ...(args.connections !== undefined ? { connections: args.connections } : {}),
+    };
+    const options: RunnerOptions = { ...target, scenarios: args.scenarios, runs: args.runs, clients: args.clients, overrides, onProgress: progressPrinter() };
+    const planned = applicableScenarios(options);
+    process.stderr.write(`[bench] ${planned.length} scenarios × ${args.runs} runs against ${target.targetUrl} (${target.targetKind})\n`);
+    const environment = collectEnvironment(commandLine, startedAt);
+    const output = await runBenchmarks(options);
+    process.stderr.write('\n');
+    const results: Results = {
+      schemaVersion: 1,
+      environment: { ...environment, finishedAt: new Date().toISOString() },
+      settings: {
+        ...target,
+        runs: args.runs,
+        clients: args.clients,
+        durationSeconds: args.durationSeconds ?? null,
+        warmupSeconds: args.warmupSeconds ?? null,
+        connections: args.connections ?? null,
+        startedCluster,
+      },
+      ...output,
+    };
+    const dir = args.out ? path.resolve(args.out) : path.join(__dirname, 'results', timestampDirName(startedAt));
+    const files = writeReport(results, dir);
+    printSummary(results);
+    process.stdout.write(`\nresults.json: ${files.json}\nreport.md:    ${files.markdown}\nreport.html:  ${files.html}\n`);
+    return 0;
+  } finally {
+    if (startedCluster) await stopCluster();
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    process.stderr.write(`\n[bench] error: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,145 @@
+// report.md: tables a student can paste into a lab write-up. Every number here is also in
+// results.json; the Markdown only chooses and rounds.
+import type { Results } from '../results-schema';
+import { fmt, ms, percent, range, sortedReplicas, table } from './format';
+
+export function environmentRows(r: Results): string[][] {
+  const e = r.environment;
+  return [
+    ['command', e.commandLine],
+    ['started', e.startedAt],
+    ['git commit', `${e.gitCommit.slice(0, 12)}${e.gitDirty ? ' (with uncommitted changes)' : ''}`],
+    ['Node', e.node],
+    ['CPU', `${e.cpuModel} × ${e.cpuCount}`],
+    ['memory', `${e.totalMemoryGiB} GiB`],
+    ['OS', e.os],
+    ['load average at start', e.loadAverage.join(' / ')],
+    ['nginx', e.versions.nginx],
+    ['Redis', e.versions.redis],
+    ['PostgreSQL', e.versions.postgres],
+    ['target', `${r.settings.targetUrl} (${r.settings.targetKind})${r.settings.directUrl ? `, direct: ${r.settings.directUrl}` : ''}`],
+    ['runs × clients', `${r.settings.runs} runs, ${r.settings.clients} simulated client addresses`],
+  ];
+}
+
+function verdict(median: number | null, target: number | null): string {
+  if (target === null || median === null) return '';
+  return median >= target ? `≥ ${target} ✔` : `< ${target} ✘ (${percent(median / target - 1)})`;
+}
+
+export function renderMarkdown(r: Results): string {
+  const out: string[] = [];
+  out.push(`# statelab benchmark, ${r.environment.startedAt}`, '');
+  out.push(table(['', ''], environmentRows(r)), '');
+
+  if (r.warnings.length) {
+    out.push('## Warnings', '', ...r.warnings.map((w) => `- ⚠ ${w}`), '');
+  }
+
+  if (r.ratios.length) {
+    out.push('## Ratios (requests/s, computed inside each run)', '');
+    out.push(
+      table(
+        ['ratio', 'question', 'median', 'min–max', 'per run', 'target'],
+        r.ratios.map((q) => [
+          `${q.numerator} / ${q.denominator}`,
+          q.question,
+          fmt(q.summary.median, 2),
+          range(q.summary.min, q.summary.max, 2),
+          q.perRun.map((v) => fmt(v, 2)).join(', '),
+          verdict(q.summary.median, q.target),
+        ]),
+      ),
+      '',
+    );
+  }
+
+  out.push('## Throughput (requests/s)', '');
+  out.push(
+    table(
+      ['scenario', 'median', 'min–max', 'mean ± 95 % CI', 'responses', 'errors', 'non-2xx', 'generator CPU (max)'],
+      r.scenarios.map((s) => {
+        const q = s.summary.requestsPerSecond;
+        return [
+          s.name,
+          fmt(q.median),
+          range(q.min, q.max),
+          `${fmt(q.mean)} ± ${fmt(q.ci95HalfWidth)}`,
+          fmt(s.summary.responses),
+          fmt(s.summary.errors),
+          fmt(s.summary.non2xx),
+          percent(s.summary.generatorCpu.max),
+        ];
+      }),
+    ),
+    '',
+  );
+
+  out.push('## Latency (ms, 2xx responses; median over runs, min–max in brackets)', '');
+  out.push(
+    table(
+      ['scenario', 'p50', 'p95', 'p99'],
+      r.scenarios.map((s) => {
+        const l = s.summary.latencyMs;
+        const c = (x: typeof l.p50): string => `${ms(x.median)} [${ms(x.min)}–${ms(x.max)}]`;
+        return [s.name, c(l.p50), c(l.p95), c(l.p99)];
+      }),
+    ),
+    '',
+  );
+
+  const replicas = sortedReplicas(r.scenarios.flatMap((s) => Object.keys(s.summary.perReplica)));
+  out.push('## Responses per replica (X-Instance-Id, all runs)', '');
+  out.push(
+    table(
+      ['scenario', ...replicas, 'largest share', 'meant to spread'],
+      r.scenarios.map((s) => {
+        const counts = s.summary.perReplica;
+        const total = Object.values(counts).reduce((a, b) => a + b, 0);
+        const top = Math.max(0, ...Object.values(counts));
+        return [s.name, ...replicas.map((id) => fmt(counts[id] ?? 0)), percent(total ? top / total : null), s.meantToSpread ? 'yes' : 'no'];
+      }),
+    ),
+    '',
+  );
+
+  const counters = r.scenarios.filter((s) => s.parameters.counter);
+  if (counters.length) {
+    out.push('## Lost updates (increments acknowledged with 2xx vs counter value read afterwards)', '');
+    out.push(
+      table(
+        ['scenario', 'run', 'acknowledged', 'final value', 'lost updates', 'lost share'],
+        counters.flatMap((s) =>
+          s.runs.map((run) => [
+            s.name,
+            String(run.run),
+            fmt(run.counter?.acknowledged),
+            fmt(run.counter?.finalValue),
+            fmt(run.counter?.lostUpdates),
+            percent(run.counter && run.counter.acknowledged ? run.counter.lostUpdates / run.counter.acknowledged : null, 1),
+          ]),
+        ),
+      ),
+      '',
+    );
+  }
+
+  out.push('## Scenario parameters', '');
+  out.push(
+    table(
+      ['scenario', 'request', 'connections', 'pipelining', 'duration s', 'warm-up s', 'clients'],
+      r.scenarios.map((s) => [
+        s.name,
+        `${s.method} ${s.url}`,
+        String(s.parameters.connections),
+        String(s.parameters.pipelining),
+        String(s.parameters.durationSeconds),
+        String(s.parameters.warmupSeconds),
+        String(s.parameters.clients),
+      ]),
+    ),
+    '',
+  );
+  out.push('How to read these numbers: docs/benchmarking.md.', '');
+  return out.join('\n');
+}
