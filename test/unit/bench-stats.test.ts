@@ -7,6 +7,9 @@ import {
   twoSidedPValue,
   welchTTest,
 } from '../../bench/stats';
+import { compareResults, formatComparison } from '../../bench/compare';
+import { computeRatios } from '../../bench/summary';
+import { resultsFixture, scenarioFixture } from '../bench/results-fixture';
 
 // Reference values computed with SciPy 1.17 (scipy.stats.t, scipy.stats.ttest_ind(equal_var=False)).
 describe('bench statistics', () => {
@@ -59,5 +62,30 @@ describe('bench statistics', () => {
 
   it('when a side has a single run, then no significance is claimed', () => {
     expect(welchTTest([1000], [2000, 2001]).significant).toBe(false);
+  });
+});
+
+describe('bench compare and ratios', () => {
+  it('when B is clearly faster in every run, then compare calls it significantly better', () => {
+    const a = resultsFixture([scenarioFixture('stateless-info', [3000, 3050, 2980])]);
+    const b = resultsFixture([scenarioFixture('stateless-info', [3600, 3650, 3620])]);
+    const [row] = compareResults(a, b).rows;
+    expect(row?.requestsPerSecond.verdict).toBe('significantly better');
+    expect(row?.requestsPerSecond.change).toBeCloseTo(0.2, 1);
+  });
+
+  it('when A and B overlap within run-to-run noise, then compare says "no significant difference"', () => {
+    const a = resultsFixture([scenarioFixture('stateless-info', [3000, 3200, 2900])]);
+    const b = resultsFixture([scenarioFixture('stateless-info', [3100, 2950, 3150])]);
+    const comparison = compareResults(a, b);
+    expect(comparison.rows[0]?.requestsPerSecond.verdict).toBe('no significant difference');
+    expect(formatComparison(comparison, 'A', 'B')).toContain('no significant difference');
+  });
+
+  it('when ratios are computed, then each run is divided by the same run of the other scenario', () => {
+    const scenarios = [scenarioFixture('stateless-info', [1000, 2000]), scenarioFixture('stateful-session-read', [800, 1000])];
+    const ratio = computeRatios(scenarios).find((r) => r.name === 'stateful-read / stateless-info');
+    expect(ratio?.perRun).toEqual([0.8, 0.5]);
+    expect(ratio?.summary.median).toBeCloseTo(0.65, 10);
   });
 });
