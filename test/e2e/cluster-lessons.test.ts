@@ -1,0 +1,194 @@
+// The lessons of the cluster, proved through real nginx in front of three real replicas started
+// by the launcher (see test/support/e2e-setup.ts). Distinct clients are simulated by binding
+// local addresses 127.0.N.1: Linux routes all of 127/8 to loopback, and ip_hash keys on the
+// first three octets. One file on purpose: the failure lessons stop replicas, so they must run
+// after the lessons that need all three.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { Client, clusterCommand, e2eCluster, tally, type E2eCluster } from '../support/e2e-cluster';
+
+let cluster: E2eCluster;
+const clients: Client[] = [];
+
+/** A client posing as a different /24 (127.0.N.1), closed after all tests. */
+function client(n = 0): Client {
+  const c = new Client(cluster.nginxUrl, n === 0 ? '127.0.0.1' : `127.0.${n}.1`);
+  clients.push(c);
+  return c;
+}
+
+/** Runs `count` calls of `fn`, `concurrency` at a time. */
+async function pool<T>(count: number, concurrency: number, fn: (i: number) => Promise<T>): Promise<T[]> {
+  const results: T[] = new Array<T>(count);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < count) {
+        const i = next++;
+        results[i] = await fn(i);
+      }
+    }),
+  );
+  return results;
+}
+
+function replicaLog(id: string): string {
+  return readFileSync(path.join(cluster.clusterDir, 'logs', `${id}.log`), 'utf8');
+}
+
+async function eventually(check: () => boolean, timeoutMs = 3_000): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (check()) return true;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return check();
+}
+
+/** Stops a replica with the launcher, runs `fn`, and always starts the replica again. */
+async function withReplicaStopped(id: string, fn: () => Promise<void>): Promise<void> {
+  clusterCommand(cluster, ['stop', id]);
+  try {
+    await fn();
+  } finally {
+    clusterCommand(cluster, ['start', id]);
+  }
+}
+
+beforeAll(() => {
+  cluster = e2eCluster();
+});
+
+afterAll(() => {
+  for (const c of clients) c.close();
+});
+
+describe('headers added by nginx', () => {
+  it('when a stateless route is called, then the reply names the upstream, the policy and a generated request id', async () => {
+    const reply = await client().get('/api/v1/stateless/info');
+    expect(reply.status).toBe(200);
+    expect(reply.headers['x-lb-policy']).toBe('least_conn');
+    const port = cluster.replicas.find((r) => r.id === reply.instance)?.port;
+    expect(reply.headers['x-upstream']).toBe(`127.0.0.1:${port}`);
+    expect(reply.headers['x-request-id']).toMatch(/^[0-9a-f]{32}$/);
+    expect(reply.headers['x-content-type-options']).toBe('nosniff');
+  });
+
+  it('when the client sends X-Request-Id, then the replica receives it and the reply echoes it once', async () => {
+    const id = `e2e-${Date.now()}-${Math.random().toString(16).slice(2)}`;
+    const reply = await client().get('/api/v1/stateless/info', { 'x-request-id': id });
+    expect(reply.headers['x-request-id']).toBe(id);
+    expect(await eventually(() => replicaLog(reply.instance).includes(id))).toBe(true);
+  });
+
+  it('when nginx generates the request id, then the replica logs that same id', async () => {
+    const reply = await client().get('/api/v1/stateless/random?min=1&max=6&count=1');
+    const id = String(reply.headers['x-request-id']);
+    expect(await eventually(() => replicaLog(reply.instance).includes(id))).toBe(true);
+  });
+
+  it('when stateful, local and /rr/ routes are called, then X-LB-Policy names their upstream policy', async () => {
+    const c = client();
+    expect((await c.get('/api/v1/stateful/sessions/current')).headers['x-lb-policy']).toBe('ip_hash');
+    expect((await c.get('/api/v1/local/sessions/current')).headers['x-lb-policy']).toBe('ip_hash');
+    expect((await c.get('/rr/api/v1/stateless/info')).headers['x-lb-policy']).toBe('round_robin');
+  });
+});
+
+describe('stateless routes behind least_conn', () => {
+  it('when 300 requests are sent, then all replicas answer and none answers more than half', async () => {
+    const c = client();
+    const replies = await pool(300, 6, () => c.get('/api/v1/stateless/info'));
+    expect(replies.every((r) => r.status === 200)).toBe(true);
+    const counts = tally(replies.map((r) => r.instance));
+    process.stdout.write(`stateless: 300 requests → ${JSON.stringify(counts)}\n`);
+    expect(Object.keys(counts).sort()).toEqual(cluster.replicas.map((r) => r.id).sort());
+    for (const n of Object.values(counts)) expect(n).toBeLessThanOrEqual(150);
+  });
+});
+
+describe('stateful routes behind ip_hash', () => {
+  it('when one client calls 30 times, then the same replica answers every time', async () => {
+    const c = client(5);
+    const replies = await pool(30, 3, () => c.get('/api/v1/stateful/sessions/current'));
+    expect(new Set(replies.map((r) => r.instance)).size).toBe(1);
+  });
+
+  it('when 8 clients from different /24s call, then at least two replicas serve them', async () => {
+    const owners: Record<string, string> = {};
+    for (let n = 1; n <= 8; n += 1) {
+      const c = client(n);
+      const first = await c.get('/api/v1/stateful/sessions/current');
+      const second = await c.get('/api/v1/stateful/sessions/current');
+      expect(second.instance).toBe(first.instance);
+      owners[c.localAddress] = first.instance;
+    }
+    process.stdout.write(`ip_hash: client → replica ${JSON.stringify(owners)}\n`);
+    expect(new Set(Object.values(owners)).size).toBeGreaterThanOrEqual(2);
+  });
+});
+
+describe('sessions without stickiness (/rr/)', () => {
+  it('when a local-memory session is read through /rr/, then every other replica answers 401 NO_SESSION', async () => {
+    const c = client(30);
+    const created = await c.request('POST', '/rr/api/v1/local/sessions');
+    expect(created.status).toBe(201);
+    const reads = [];
+    for (let i = 0; i < 6; i += 1) reads.push(await c.get('/rr/api/v1/local/sessions/current'));
+    const elsewhere = reads.filter((r) => r.instance !== created.instance);
+    expect(elsewhere.length).toBeGreaterThan(0);
+    for (const r of elsewhere) {
+      expect(r.status).toBe(401);
+      expect((r.json.error as { code: string }).code).toBe('NO_SESSION');
+    }
+    for (const r of reads.filter((x) => x.instance === created.instance)) expect(r.status).toBe(200);
+  });
+
+  it('when a Redis session is read through /rr/, then every replica finds it', async () => {
+    const c = client(31);
+    const created = await c.request('POST', '/rr/api/v1/stateful/sessions');
+    expect(created.status).toBe(201);
+    const reads = [];
+    for (let i = 0; i < 6; i += 1) reads.push(await c.get('/rr/api/v1/stateful/sessions/current'));
+    expect(reads.map((r) => r.status)).toEqual(Array(6).fill(200));
+    expect(new Set(reads.map((r) => r.json.sessionId))).toEqual(new Set([created.json.sessionId]));
+    expect(new Set(reads.map((r) => r.instance)).size).toBeGreaterThanOrEqual(2);
+  });
+});
+
+describe('a replica that dies', () => {
+  it('when the replica holding a Redis session stops, then the same session is served by another replica', async () => {
+    const c = client(40);
+    const created = await c.request('POST', '/api/v1/stateful/sessions');
+    expect(created.status).toBe(201);
+    const owner = created.instance;
+    await withReplicaStopped(owner, async () => {
+      const after = await c.get('/api/v1/stateful/sessions/current');
+      expect(after.status).toBe(200);
+      expect(after.json.sessionId).toBe(created.json.sessionId);
+      expect(after.instance).not.toBe(owner);
+      expect(after.instance).not.toBe('');
+    });
+  }, 120_000);
+
+  it('when a replica is stopped, then idempotent requests through nginx never fail and the others stay ready', async () => {
+    const victim = cluster.replicas[1]!.id;
+    await withReplicaStopped(victim, async () => {
+      const stateless = client();
+      const statelessReplies = await pool(90, 6, () => stateless.get('/api/v1/stateless/info'));
+      const statefulReplies = await Promise.all(
+        Array.from({ length: 12 }, (_, i) => client(60 + i).get('/api/v1/stateful/sessions/current')),
+      );
+      expect(tally(statelessReplies.map((r) => String(r.status)))).toEqual({ '200': 90 });
+      expect(statelessReplies.some((r) => r.instance === victim)).toBe(false);
+      // No session yet: 401 is the answer of a live replica, never a 5xx from nginx.
+      expect(tally(statefulReplies.map((r) => String(r.status)))).toEqual({ '401': 12 });
+      process.stdout.write(`with ${victim} stopped: ${JSON.stringify(tally(statelessReplies.map((r) => r.instance)))}\n`);
+      for (const r of cluster.replicas.filter((x) => x.id !== victim)) {
+        const direct = new Client(`http://127.0.0.1:${r.port}`);
+        clients.push(direct);
+        expect((await direct.get('/ready')).status).toBe(200);
+      }
+    });
+  }, 120_000);
+});
