@@ -113,7 +113,7 @@ function nginxValues(topology, mode, { clusterDir = topology.clusterDir } = {}) 
       rps > 0
         ? `    limit_req_zone $binary_remote_addr zone=statelab_api:10m rate=${rps}r/s;`
         : '    # rate limiting disabled (NGINX_RATE_LIMIT_RPS=0)',
-    limit_req: rps > 0 ? `            limit_req zone=statelab_api burst=${burst} nodelay;` : '',
+    limit_req: rps > 0 ? `            limit_req zone=statelab_api${burst > 0 ? ` burst=${burst} nodelay` : ''};` : '',
     stateless_servers: nginxServers(topology, mode).join('\n'),
     stateful_servers: nginxServers(topology, mode).join('\n'),
     roundrobin_servers: nginxServers(topology, mode).join('\n'),
