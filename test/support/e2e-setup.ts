@@ -80,7 +80,9 @@ export default async function e2eSetup(): Promise<void> {
   };
   mkdirSync(e2eClusterDir, { recursive: true });
   writeFileSync(e2eInfoFile, `${JSON.stringify(cluster, null, 2)}\n`);
-  // Test workers start after globalSetup and inherit these.
+  // Test workers start after globalSetup and inherit these: the URLs, and the launcher's own
+  // variables so tools that read the topology (the bench CLI, the launcher) find this cluster.
   process.env.STATELAB_E2E_NGINX_URL = cluster.nginxUrl;
   process.env.STATELAB_E2E_PROMETHEUS_URL = cluster.prometheusUrl;
+  for (const [name, value] of Object.entries(clusterEnv)) if (name !== 'NODE_ENV') process.env[name] = value;
 }
