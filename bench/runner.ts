@@ -106,17 +106,7 @@ async function runOnce(
       const lostUpdates = finals.reduce((lost, value, i) => lost + Math.max(0, perClient2xx[i]! - value), 0);
       counter = { acknowledged, finalValue, lostUpdates };
     }
-    return {
-      ...measured,
-      latencyMs: {
-        p50: measured.latencyMs.p50,
-        p95: measured.latencyMs.p95,
-        p99: measured.latencyMs.p99,
-        mean: measured.latencyMs.mean,
-        max: measured.latencyMs.max,
-      },
-      ...(counter ? { counter } : {}),
-    };
+    return { ...measured, ...(counter ? { counter } : {}) };
   } finally {
     if (namespace) await deleteSessions(baseUrl, namespace, clients);
   }

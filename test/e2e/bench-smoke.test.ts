@@ -74,6 +74,13 @@ describe('bench harness smoke test', () => {
     expect(Object.keys(info.summary.perReplica).length).toBeGreaterThan(1);
   });
 
+  it('when 4 simulated client addresses hold sessions, then ip_hash sends them to more than one replica', () => {
+    // All of 127.0.0.1 would land on one replica; 127.0.1.1 … 127.0.4.1 differ in the third octet.
+    const read = results.scenarios.find((s) => s.name === 'stateful-session-read')!;
+    expect(read.parameters.clients).toBe(4);
+    expect(Object.keys(read.summary.perReplica).length).toBeGreaterThan(1);
+  });
+
   it('when the run is over, then report.md and a self-contained report.html with charts exist', () => {
     const markdown = readFileSync(path.join(outDir, 'report.md'), 'utf8');
     const html = readFileSync(path.join(outDir, 'report.html'), 'utf8');
