@@ -14,7 +14,7 @@ td:first-child,th:first-child{text-align:left}table.kv td{text-align:left}.warn{
 .note{color:#555;font-size:.85rem}.ok{color:#2e7d32}.bad{color:#c62828}`;
 
 function htmlTable(header: string[], rows: string[][], className = ''): string {
-  const head = `<tr>${header.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr>`;
+  const head = header.some((h) => h !== '') ? `<tr>${header.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr>` : '';
   const body = rows.map((r) => `<tr>${r.map((c) => `<td>${escapeHtml(c)}</td>`).join('')}</tr>`).join('');
   return `<table${className ? ` class="${className}"` : ''}>${head}${body}</table>`;
 }
