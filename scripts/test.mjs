@@ -22,4 +22,13 @@ if (!existsSync(path.join(root, 'node_modules', '.package-lock.json'))) {
 }
 step('generating the Prisma client', process.execPath, ['scripts/prisma.mjs', 'generate']);
 step('type-checking (tsc --noEmit)', process.execPath, ['node_modules/typescript/bin/tsc', '--noEmit']);
-step('running tests (jest)', process.execPath, ['node_modules/jest/bin/jest.js', ...process.argv.slice(2)]);
+const jest = ['node_modules/jest/bin/jest.js'];
+const extra = process.argv.slice(2);
+if (extra.length > 0) {
+  step('running tests (jest ' + extra.join(' ') + ')', process.execPath, [...jest, ...extra]);
+} else {
+  step('unit and integration tests (jest)', process.execPath, [...jest, '--selectProjects', 'unit', 'integration']);
+  // In band: the e2e files share one cluster, and the failure lessons stop and start replicas
+  // that the other files would otherwise be measuring at the same moment.
+  step('e2e tests through nginx (jest, in band)', process.execPath, [...jest, '--selectProjects', 'e2e', '--runInBand']);
+}
