@@ -5,8 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnDetached, waitFor } from './processes.mjs';
-import { redisPing, startPostgres, startRedis, which } from './private-services.mjs';
-import { pgQuery } from './pg-wire.mjs';
+import { pgQuery, redisPing, startPostgres, startRedis, which } from './private-services.mjs';
 import { REPO_ROOT } from './topology.mjs';
 
 /** GET `url`; resolves with the HTTP status, or 0 when nothing answered within `timeoutMs`. */

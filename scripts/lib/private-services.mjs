@@ -7,7 +7,6 @@ import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import net from 'node:net';
-import { pgQuery } from './pg-wire.mjs';
 import { findFreePort, isPortOpen, readPidFile, spawnDetached, stopPid, waitFor } from './processes.mjs';
 
 export { findFreePort, isPortOpen };
@@ -31,6 +30,22 @@ export function which(name) {
 async function assertPortFree(port, what, envName) {
   if (await isPortOpen(LOCALHOST, port)) {
     throw new Error(`${what}: port ${port} on ${LOCALHOST} is already in use — free it or set ${envName} to another port`);
+  }
+}
+
+/**
+ * Runs one SQL statement and resolves with its rows. Uses the `pg` driver, imported lazily: this
+ * module loads before `npm ci` has run, but the launcher installs npm dependencies before it
+ * starts or queries PostgreSQL.
+ */
+export async function pgQuery({ host = LOCALHOST, port, user = 'postgres', database = 'postgres', sql, timeoutMs = 2_000 }) {
+  const { default: pg } = await import('pg');
+  const client = new pg.Client({ host, port, user, database, connectionTimeoutMillis: timeoutMs, query_timeout: timeoutMs });
+  try {
+    await client.connect();
+    return (await client.query(sql)).rows;
+  } finally {
+    await client.end().catch(() => undefined);
   }
 }
 
