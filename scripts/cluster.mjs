@@ -39,6 +39,12 @@ import {
   startReplica,
 } from './lib/components.mjs';
 
+// `cluster status | head` closes the pipe early; that is the reader's choice, not an error.
+process.stdout.on('error', (err) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+});
+
 const say = (msg) => console.log(`[cluster] ${msg}`);
 const warn = (msg) => console.log(`[cluster] warning: ${msg}`);
 
