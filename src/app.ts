@@ -58,14 +58,16 @@ export function createApp(deps: AppDeps): Express {
         return id;
       },
       // Only these fields are logged: never headers (cookies), never bodies (message texts).
+      // Route and kind ride on the res serializer rather than `customProps`, which would build
+      // two extra child loggers on every request.
       serializers: {
         req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
-        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+        res: (res: { statusCode: number; raw: express.Response }) => ({
+          statusCode: res.statusCode,
+          route: routeTemplate(res.raw.req, res.raw),
+          kind: res.raw.locals.kind as unknown,
+        }),
       },
-      customProps: (req, res) => ({
-        route: routeTemplate(req as express.Request, res as express.Response),
-        kind: (res as express.Response).locals.kind as unknown,
-      }),
       customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
     }),
   );

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Express } from 'express';
 import type { Redis } from 'ioredis';
-import pino from 'pino';
+import pino, { type Logger } from 'pino';
 import { Client } from 'pg';
 import { createApp } from '../../src/app';
 import { loadConfig, type Config } from '../../src/config/config';
@@ -88,13 +88,13 @@ export async function openTestDeps(overrides: { redisUrl?: string; databaseUrl?:
 }
 
 /** An app on the given dependencies, as a replica with its own identity and metrics registry. */
-export function buildApp(deps: TestDeps, instanceId = deps.config.instanceId): Express {
+export function buildApp(deps: TestDeps, instanceId = deps.config.instanceId, logger: Logger = pino({ level: 'silent' })): Express {
   const config = { ...deps.config, instanceId };
   return createApp({
     config,
     redis: deps.redis,
     prisma: deps.prisma,
-    logger: pino({ level: 'silent' }),
+    logger,
     metrics: createMetrics(instanceId),
     version: 'test',
   });
