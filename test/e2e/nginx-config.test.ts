@@ -4,10 +4,10 @@
 // on ports where nothing listens, so the shared test cluster is never disturbed.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, repoRoot } from '../support/e2e-cluster';
+import { freePort } from '../support/free-port';
 
 const nginxBin = ['/usr/sbin/nginx', '/usr/bin/nginx'].find((p) => {
   try {
@@ -17,17 +17,6 @@ const nginxBin = ['/usr/sbin/nginx', '/usr/bin/nginx'].find((p) => {
     return false;
   }
 }) ?? 'nginx';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** Renders the native config into a fresh cluster dir with `env` on top of the defaults. */
 function renderNative(env: Record<string, string>): { dir: string; conf: string; args: string[] } {
