@@ -37,14 +37,10 @@ export function ensureNodeModules(log) {
 }
 
 /**
- * Generates the Prisma client when missing (src/generated is git-ignored) and runs `npm run build`
- * when dist/src/server.js is missing or older than any file under src/ or prisma/.
+ * Runs `npm run build` (which generates the git-ignored Prisma client, then compiles) when
+ * dist/src/server.js is missing or older than any file under src/ or prisma/.
  */
 export function ensureBuild(log) {
-  if (!existsSync(join(REPO_ROOT, 'src', 'generated', 'prisma'))) {
-    log('generating the Prisma client…');
-    run(process.execPath, ['scripts/prisma.mjs', 'generate'], { what: 'prisma generate' });
-  }
   const server = join(REPO_ROOT, 'dist', 'src', 'server.js');
   const builtAt = existsSync(server) ? statSync(server).mtimeMs : 0;
   const sourceAt = Math.max(newestMtime(join(REPO_ROOT, 'src')), newestMtime(join(REPO_ROOT, 'prisma')));
