@@ -152,7 +152,10 @@ function nginxValues(topology, mode, { clusterDir = topology.clusterDir } = {}) 
     headers_static: headerBlock(undefined),
   };
   if (mode === 'kubernetes') {
-    values.mode_note += '\n# Upstreams reach the app pods through a headless Service and cluster DNS (see k8s/).';
+    values.mode_note =
+      '# mode: kubernetes. Mounted at /etc/nginx/nginx.conf from the nginx-config ConfigMap\n' +
+      '# (k8s/components/balancer-nginx). It needs no root: temp files and pid live in /tmp.\n' +
+      '# Upstreams reach the app pods through a headless Service and cluster DNS.';
   } else if (!native) {
     values.mode_note += '\n# Upstreams reach the replicas by service name through Docker DNS.';
   }

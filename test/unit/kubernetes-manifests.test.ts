@@ -214,7 +214,7 @@ describeIfKubectl(`Kubernetes manifests (k8s/), rendered offline${available ? ''
       const scraped = [['app', 'http'], ['redis', 'metrics'], ['postgres', 'metrics']];
       if (expected.balancer === 'statelab-nginx') scraped.push(['nginx', 'metrics']);
       for (const [component, port] of scraped) {
-        const pod = templates.find((t) => t.metadata.labels['app.kubernetes.io/component'] === component);
+        const pod = templates.find((t) => t.metadata.labels?.['app.kubernetes.io/component'] === component);
         expect({ component, port, found: Boolean(pod?.spec.containers.some((c: K8sObject) => c.ports?.some((p: K8sObject) => p.name === port))) }).toEqual({ component, port, found: true });
         expect(promConfig.data['prometheus.yml']).toContain(`regex: ${component};${port}`);
       }
