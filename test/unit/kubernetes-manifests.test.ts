@@ -206,6 +206,8 @@ describeIfKubectl(`Kubernetes manifests (k8s/), rendered offline${available ? ''
       const promConfig = all(overlay(name), 'ConfigMap').find((c) => c.metadata.name.startsWith('prometheus-config-'))!;
       expect(promConfig.data['prometheus.yml']).toBe(readFileSync(path.join(repoRoot, 'k8s/base/prometheus/prometheus.yml'), 'utf8'));
       expect(promConfig.data['alerts.yml']).toBe(readFileSync(path.join(repoRoot, 'prometheus/alerts.yml'), 'utf8'));
+      // Discovery looks only in the namespace the Role grants.
+      expect(promConfig.data['prometheus.yml']).toContain(`names: [${NAMESPACE}]`);
       const role = find(overlay(name), 'Role', 'prometheus-discovery');
       expect(role.rules).toContainEqual({ apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch'] });
       expect(find(overlay(name), 'Deployment', 'prometheus').spec.template.spec.serviceAccountName).toBe('prometheus');
