@@ -5,6 +5,8 @@
 //   compose — docker-compose.yml: replicas are services app-1..app-N on port 3000.
 //   swarm   — docker-compose.scale.yml: one service `app` with N tasks, found through
 //             Docker DNS (`tasks.app`).
+//   kubernetes — k8s/ (kustomize): the app pods behind a headless Service, re-resolved by nginx
+//             (`resolve`, nginx >= 1.27.3) and discovered by Prometheus through the Kubernetes API.
 // Compose and Swarm renders are committed, so they depend on nothing but REPLICAS: no
 // timestamps, no absolute paths, no host ports.
 import { existsSync, readFileSync } from 'node:fs';
@@ -12,7 +14,7 @@ import { join } from 'node:path';
 import { userInfo } from 'node:os';
 import { REPO_ROOT } from './topology.mjs';
 
-export const MODES = ['native', 'compose', 'swarm'];
+export const MODES = ['native', 'compose', 'swarm', 'kubernetes'];
 
 /** Ports inside the containers (compose and Swarm); the host side is the compose file's business. */
 export const CONTAINER_PORTS = {
@@ -33,6 +35,18 @@ export const SERVICE_NAMES = {
   nginxExporter: 'nginx-exporter',
 };
 
+/**
+ * Kubernetes names the renders refer to; k8s/ must use the same ones (a unit test checks).
+ * nginx's own resolver ignores resolv.conf search domains, so names are fully qualified.
+ */
+export const KUBERNETES = {
+  namespace: 'statelab',
+  headlessService: 'statelab-app-headless',
+  clusterDomain: 'cluster.local',
+  dnsService: 'kube-dns.kube-system',
+};
+const KUBERNETES_APP_HOST = `${KUBERNETES.headlessService}.${KUBERNETES.namespace}.svc.${KUBERNETES.clusterDomain}`;
+
 const TEMPLATE_PATH = join(REPO_ROOT, 'nginx', 'nginx.conf.template');
 
 const SERVER_OPTIONS = 'max_fails=1 fail_timeout=5s';
@@ -43,6 +57,9 @@ function nginxServers(topology, mode) {
   }
   if (mode === 'compose') {
     return topology.replicas.map((r) => `        server ${r.id}:${CONTAINER_PORTS.app} ${SERVER_OPTIONS};`);
+  }
+  if (mode === 'kubernetes') {
+    return [`        server ${KUBERNETES_APP_HOST}:${CONTAINER_PORTS.app} resolve ${SERVER_OPTIONS};`];
   }
   return [`        server tasks.${SERVICE_NAMES.swarmApp}:${CONTAINER_PORTS.app} ${SERVER_OPTIONS};`];
 }
@@ -58,6 +75,17 @@ const DISCOVERY_NOTES = {
     '    # behind nginx\'s back and would erase the ip_hash lesson. Open-source nginx 1.22 resolves',
     '    # upstream names once, at start or reload: after `docker service scale statelab_app=N`, run',
     '    # `docker service update --force statelab_nginx` so nginx sees the new tasks.',
+  ].join('\n'),
+  kubernetes: [
+    '    # Kubernetes: the headless Service answers with one A record per READY app pod, so each',
+    '    # upstream gets one server per pod and least_conn / ip_hash choose between real pods. A',
+    '    # normal Service would be one ClusterIP that kube-proxy balances behind nginx\'s back',
+    '    # (random or round robin per connection) and would erase both lessons. `resolve` (open-source',
+    '    # nginx >= 1.27.3, needs the `zone` below) re-resolves the name every `valid` seconds, so',
+    '    # scaled, rescheduled or unready pods enter and leave the upstreams without a reload.',
+    '    # nginx\'s resolver ignores resolv.conf search domains: names must be fully qualified.',
+    `    resolver ${KUBERNETES.dnsService}.svc.${KUBERNETES.clusterDomain} valid=5s ipv6=off;`,
+    '    resolver_timeout 2s;',
   ].join('\n'),
 };
 
@@ -123,7 +151,14 @@ function nginxValues(topology, mode, { clusterDir = topology.clusterDir } = {}) 
     headers_round_robin: headerBlock('round_robin'),
     headers_static: headerBlock(undefined),
   };
-  if (!native) values.mode_note += '\n# Upstreams reach the replicas by service name through Docker DNS.';
+  if (mode === 'kubernetes') {
+    values.mode_note =
+      '# mode: kubernetes. Mounted at /etc/nginx/nginx.conf from the nginx-config ConfigMap\n' +
+      '# (k8s/components/balancer-nginx). It needs no root: temp files and pid live in /tmp.\n' +
+      '# Upstreams reach the app pods through a headless Service and cluster DNS.';
+  } else if (!native) {
+    values.mode_note += '\n# Upstreams reach the replicas by service name through Docker DNS.';
+  }
   return values;
 }
 
@@ -175,7 +210,16 @@ export function renderPrometheus(topology, mode) {
     '    # Every app series already carries replica="app-N" (INSTANCE_ID); honor_labels keeps it.',
     '    honor_labels: true',
   );
-  if (mode === 'swarm') {
+  if (mode === 'kubernetes') {
+    // Discovery through the Kubernetes API (the Role in k8s/base/prometheus lets it list pods):
+    // every ready or unready app pod is a target, so a failing pod shows as up == 0.
+    lines.push(
+      '    # One target per app pod, found through the Kubernetes API; replica = pod name (= INSTANCE_ID).',
+      ...kubernetesPodDiscovery('app', 'http'),
+      '      - source_labels: [__meta_kubernetes_pod_name]',
+      '        target_label: replica',
+    );
+  } else if (mode === 'swarm') {
     lines.push(
       '    # One target per running task, re-resolved every 15 s, so scaling needs no reload.',
       '    dns_sd_configs:',
@@ -190,6 +234,14 @@ export function renderPrometheus(topology, mode) {
       const target = native ? `${r.host}:${r.port}` : `${r.id}:${CONTAINER_PORTS.app}`;
       lines.push(`      - targets: ["${target}"]`, `        labels: { replica: ${r.id} }`);
     }
+  }
+  if (mode === 'kubernetes') {
+    // Exporters run as sidecars named `metrics` in the Redis, PostgreSQL and nginx pods.
+    for (const job of ['redis', 'postgres', 'nginx']) {
+      lines.push(`  - job_name: ${job}`, ...kubernetesPodDiscovery(job, 'metrics'));
+    }
+    lines.push('  - job_name: prometheus', '    static_configs:', yamlList([`targets: ["localhost:${CONTAINER_PORTS.prometheus}"]`], 6));
+    return `${lines.join('\n')}\n`;
   }
   const exporters = native
     ? [
@@ -208,6 +260,20 @@ export function renderPrometheus(topology, mode) {
     lines.push(`  - job_name: ${job}`, '    static_configs:', yamlList([`targets: ["${target}"]`], 6));
   }
   return `${lines.join('\n')}\n`;
+}
+
+/** kubernetes_sd lines keeping the pods of one statelab component and their port named `port`. */
+function kubernetesPodDiscovery(component, port) {
+  return [
+    '    kubernetes_sd_configs:',
+    '      - role: pod',
+    '        namespaces:',
+    `          names: [${KUBERNETES.namespace}]`,
+    '    relabel_configs:',
+    '      - source_labels: [__meta_kubernetes_pod_label_app_kubernetes_io_component, __meta_kubernetes_pod_container_port_name]',
+    `        regex: ${component};${port}`,
+    '        action: keep',
+  ];
 }
 
 function assertMode(mode) {

@@ -1,0 +1,138 @@
+// `npm run bench:ops -- [--requests N] [--out FILE]`: Redis commands and PostgreSQL transactions
+// per request for every bench scenario, measured against a running native cluster with its own
+// private Redis and PostgreSQL (ports from scripts/lib/topology.mjs, like the bench), plus the
+// single-thread Redis ceiling from redis-benchmark. Feeds `npm run capacity` (docs/scaling.md).
+//
+// How: requests are sent one at a time through nginx; Redis counts commands per command name
+// (INFO commandstats, exact, admin commands such as INFO and PING excluded); PostgreSQL counts
+// committed transactions (pg_stat_database, one per autocommitted Prisma query), which backends
+// report at most every 10 s when idle — so each reading waits for that, and the rate of
+// transactions with no requests at all (the exporter's queries) is measured first and subtracted.
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { pathToFileURL } from 'node:url';
+import { Redis } from 'ioredis';
+import { Client } from 'pg';
+import type { OpsMeasurement } from './capacity';
+import { createSessions, makeClients, request, type SimulatedClient } from './clients';
+import { SCENARIOS } from './scenarios';
+
+const ADMIN_COMMANDS = new Set(['info', 'ping', 'config', 'client', 'slowlog', 'latency', 'memory', 'select', 'dbsize', 'cluster', 'command', 'hello', 'auth', 'scan', 'type', 'strlen', 'xinfo', 'pubsub']);
+/** PostgreSQL reports an idle backend's counters at most this late (PGSTAT_IDLE_INTERVAL, 10 s). */
+const STATS_SETTLE_MS = 11_000;
+
+interface Topology {
+  nginxPort: number;
+  redisPort: number;
+  postgresPort: number;
+}
+
+async function topology(): Promise<Topology> {
+  const href = pathToFileURL(path.join(__dirname, '..', 'scripts', 'lib', 'topology.mjs')).href;
+  const { loadTopology } = (await import(href)) as { loadTopology: (env: NodeJS.ProcessEnv) => Topology };
+  return loadTopology(process.env);
+}
+
+async function redisCommandCounts(redis: Redis): Promise<Map<string, number>> {
+  const text = await redis.info('commandstats');
+  const counts = new Map<string, number>();
+  for (const match of text.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) {
+    // Redis 7 names subcommands `config|get`, `client|setname`, …: judge them by the command.
+    if (!ADMIN_COMMANDS.has(match[1]!.split('|')[0]!)) counts.set(match[1]!, Number(match[2]));
+  }
+  return counts;
+}
+
+async function postgresTransactions(pg: Client): Promise<number> {
+  await pg.query('SELECT pg_stat_clear_snapshot()');
+  const { rows } = await pg.query<{ n: string }>("SELECT xact_commit + xact_rollback AS n FROM pg_stat_database WHERE datname = 'statelab'");
+  // This very query is one more transaction of our own connection; it is counted in every reading alike.
+  return Number(rows[0]?.n ?? 0);
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+function diff(after: Map<string, number>, before: Map<string, number>): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const [name, n] of after) if (n - (before.get(name) ?? 0) > 0) out.set(name, n - (before.get(name) ?? 0));
+  return out;
+}
+
+function redisCeiling(port: number): OpsMeasurement['redisCeiling'] {
+  // GET and SET with 50 clients, no pipelining: one command per round trip, like the app.
+  const out = execFileSync('redis-benchmark', ['-p', String(port), '-t', 'get,set', '-n', '100000', '-c', '50', '-q', '--csv'], { encoding: 'utf8' });
+  const rates = [...out.matchAll(/^"(GET|SET)","([\d.]+)"/gm)].map((m) => Number(m[2]));
+  if (rates.length === 0) throw new Error(`could not read redis-benchmark output:\n${out}`);
+  return { commandsPerSecond: Math.min(...rates), command: 'redis-benchmark -t get,set -n 100000 -c 50 (the slower of the two)' };
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { requests: { type: 'string', default: '200' }, out: { type: 'string', default: 'bench/results/ops.json' } } });
+  const count = Number(values.requests);
+  if (!Number.isInteger(count) || count < 10) throw new Error('--requests must be an integer >= 10');
+  const topo = await topology();
+  const base = `http://127.0.0.1:${topo.nginxPort}`;
+  const redis = new Redis(`redis://127.0.0.1:${topo.redisPort}`, { lazyConnect: true });
+  await redis.connect();
+  const pg = new Client({ connectionString: `postgresql://postgres@127.0.0.1:${topo.postgresPort}/statelab` });
+  await pg.connect();
+  try {
+    const [client] = makeClients(1, base) as [SimulatedClient];
+    const localClient: SimulatedClient = { address: client.address };
+    await createSessions(base, 'stateful', [client]);
+    await createSessions(base, 'local', [localClient]);
+
+    // The idle baseline (exporter scrapes, our own readings): transactions per ms with no requests,
+    // over two settle windows, subtracted from each scenario's window by its length.
+    await sleep(STATS_SETTLE_MS);
+    let pgBefore = await postgresTransactions(pg);
+    let windowStart = Date.now();
+    await sleep(2 * STATS_SETTLE_MS);
+    const idlePerMs = ((await postgresTransactions(pg)) - pgBefore) / (Date.now() - windowStart);
+    process.stderr.write(`[ops] idle baseline: ${(idlePerMs * 1000).toFixed(2)} PostgreSQL transactions/s\n`);
+
+    const scenarios: OpsMeasurement['scenarios'] = {};
+    for (const scenario of SCENARIOS.filter((s) => s.target === 'main')) {
+      const who = scenario.session === 'local' ? localClient : scenario.session ? client : undefined;
+      const redisBefore = await redisCommandCounts(redis);
+      pgBefore = await postgresTransactions(pg);
+      windowStart = Date.now();
+      let ok = 0;
+      for (let i = 0; i < count; i++) {
+        const reply = await request(`${base}${scenario.path}`, { method: scenario.method, body: scenario.body, client: who });
+        if (reply.status >= 200 && reply.status < 300) ok++;
+      }
+      if (ok !== count) throw new Error(`${scenario.name}: ${count - ok} of ${count} requests failed`);
+      const redisUsed = diff(await redisCommandCounts(redis), redisBefore);
+      await sleep(STATS_SETTLE_MS);
+      const pgUsed = Math.max(0, (await postgresTransactions(pg)) - pgBefore - idlePerMs * (Date.now() - windowStart));
+      const redisTotal = [...redisUsed.values()].reduce((a, b) => a + b, 0);
+      scenarios[scenario.name] = {
+        redisCommandsPerRequest: redisTotal / count,
+        postgresTransactionsPerRequest: pgUsed / count,
+        redisCommands: Object.fromEntries([...redisUsed].map(([name, n]) => [name, n / count])),
+      };
+      process.stderr.write(`[ops] ${scenario.name}: ${(redisTotal / count).toFixed(2)} Redis cmds, ${(pgUsed / count).toFixed(2)} PostgreSQL xacts per request\n`);
+    }
+    const result: OpsMeasurement = {
+      schemaVersion: 1,
+      measuredAt: new Date().toISOString(),
+      target: base,
+      requestsPerScenario: count,
+      scenarios,
+      redisCeiling: redisCeiling(topo.redisPort),
+    };
+    writeFileSync(values.out!, `${JSON.stringify(result, null, 2)}\n`);
+    process.stdout.write(`${values.out}\n`);
+  } finally {
+    redis.disconnect();
+    await pg.end();
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench:ops failed: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

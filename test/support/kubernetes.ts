@@ -1,0 +1,67 @@
+// Helpers for the offline Kubernetes tests: render an overlay with `kubectl kustomize`, find
+// objects, match selectors. No cluster is involved anywhere (none can run on our machines).
+import { execFileSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
+import { repoRoot } from './dashboard-queries';
+
+// js-yaml is a dependency of Jest's tooling and of the validator; it ships no types here.
+const yaml = require('js-yaml') as { loadAll(text: string): unknown[] };
+
+/** A rendered Kubernetes object; manifests are untyped data, read with optional chaining. */
+export type K8sObject = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> }; [key: string]: any };
+
+export const overlaysDir = path.join(repoRoot, 'k8s', 'overlays');
+
+export function overlayNames(): string[] {
+  return readdirSync(overlaysDir, { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .map((d) => d.name)
+    .sort();
+}
+
+export function kubectlAvailable(): boolean {
+  try {
+    execFileSync('kubectl', ['version', '--client'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Printed (not hidden) when kubectl is missing, so a skipped suite is never mistaken for a pass. */
+export const KUBECTL_MISSING =
+  'SKIPPED: kubectl not found, so the Kubernetes manifests were NOT validated. Install kubectl >= 1.27 ' +
+  '(it bundles kustomize; Debian\'s kubernetes-client 1.20 is too old): https://kubernetes.io/docs/tasks/tools/';
+
+export function render(dir: string): K8sObject[] {
+  const out = execFileSync('kubectl', ['kustomize', dir], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 32 << 20 });
+  return yaml.loadAll(out).filter(Boolean) as K8sObject[];
+}
+
+export function find(objects: K8sObject[], kind: string, name: string): K8sObject {
+  const found = objects.find((o) => o.kind === kind && o.metadata.name === name);
+  if (!found) throw new Error(`${kind}/${name} is not in the rendered overlay (have: ${objects.map((o) => `${o.kind}/${o.metadata.name}`).join(', ')})`);
+  return found;
+}
+
+export function all(objects: K8sObject[], kind: string): K8sObject[] {
+  return objects.filter((o) => o.kind === kind);
+}
+
+/** Workloads with a pod template, as [object, pod template]. */
+export function podTemplates(objects: K8sObject[]): [K8sObject, K8sObject][] {
+  return objects
+    .filter((o) => ['Deployment', 'StatefulSet', 'Job', 'DaemonSet'].includes(o.kind))
+    .map((o) => [o, o.spec.template]);
+}
+
+export function selects(selector: Record<string, string> | undefined, labels: Record<string, string> | undefined): boolean {
+  if (!selector || Object.keys(selector).length === 0) return false;
+  return Object.entries(selector).every(([k, v]) => labels?.[k] === v);
+}
+
+/** Every container (init containers included) of a pod template. */
+export function containers(template: K8sObject): K8sObject[] {
+  return [...(template.spec.initContainers ?? []), ...template.spec.containers];
+}
