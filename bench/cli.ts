@@ -2,8 +2,9 @@
 // report.md, report.html}. Progress goes to stderr, the summary and the report paths to stdout.
 import path from 'node:path';
 import { parseBenchArgs, USAGE, type BenchArgs } from './args';
-import { clusterEndpoints, ensureCluster, stopCluster } from './cluster';
+import { clusterDir, clusterEndpoints, ensureCluster, stopCluster } from './cluster';
 import { collectEnvironment } from './environment';
+import { clusterProcesses, corePlan, pinProcess } from './processes';
 import { fmt, percent } from './report/format';
 import { timestampDirName, writeReport } from './report/write';
 import type { Results } from './results-schema';
@@ -52,6 +53,9 @@ function printSummary(results: Results): void {
     const verdict = r.target === null || r.summary.median === null ? '' : r.summary.median >= r.target ? `  (target ≥ ${r.target}: met)` : `  (target ≥ ${r.target}: missed by ${percent(1 - r.summary.median / r.target)})`;
     out.push(`  ${r.name.padEnd(34)} ${fmt(r.summary.median, 2)}  [${fmt(r.summary.min, 2)}–${fmt(r.summary.max, 2)}]${verdict}`);
   }
+  if (results.memory?.length) {
+    out.push('', `memory at the end of the run (RSS): ${results.memory.map((m) => `${m.name} ${fmt(m.rssMiB, 0)} MiB`).join(', ')}`);
+  }
   for (const w of results.warnings) out.push(`⚠ ${w}`);
   process.stdout.write(`${out.join('\n')}\n`);
 }
@@ -76,15 +80,33 @@ async function main(argv: string[]): Promise<number> {
       ...(args.warmupSeconds !== undefined ? { warmupSeconds: args.warmupSeconds } : {}),
       ...(args.connections !== undefined ? { connections: args.connections } : {}),
     };
-    const options: RunnerOptions = { ...target, scenarios: args.scenarios, runs: args.runs, clients: args.clients, overrides, onProgress: progressPrinter() };
+    const servers = clusterProcesses(await clusterDir());
+    const plan = args.pin ? corePlan() : undefined;
+    if (plan) {
+      pinProcess(process.pid, plan.loadGenerator);
+      for (const server of servers) pinProcess(server.pid, plan.servers);
+    }
+    const options: RunnerOptions = {
+      ...target,
+      scenarios: args.scenarios,
+      runs: args.runs,
+      clients: args.clients,
+      overrides,
+      servers: servers.filter((s) => s.name !== 'nginx'),
+      ...(plan ? { serverCpus: plan.servers } : {}),
+      onProgress: progressPrinter(),
+    };
     const planned = applicableScenarios(options);
     process.stderr.write(`[bench] ${planned.length} scenarios × ${args.runs} runs against ${target.targetUrl} (${target.targetKind})\n`);
     const environment = collectEnvironment(commandLine, startedAt);
-    const output = await runBenchmarks(options);
+    const { pinned, ...output } = await runBenchmarks(options);
     process.stderr.write('\n');
+    const pinning = plan
+      ? { ...plan, processes: [{ name: 'load generator', pid: process.pid }, ...servers, ...pinned].map((p) => `${p.name} (${p.pid})`) }
+      : null;
     const results: Results = {
       schemaVersion: 1,
-      environment: { ...environment, finishedAt: new Date().toISOString() },
+      environment: { ...environment, finishedAt: new Date().toISOString(), pinning },
       settings: {
         ...target,
         runs: args.runs,
