@@ -1,10 +1,11 @@
 // `npm run bench -- …`: runs the scenarios and writes bench/results/<timestamp>/{results.json,
 // report.md, report.html}. Progress goes to stderr, the summary and the report paths to stdout.
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { parseBenchArgs, USAGE, type BenchArgs } from './args';
 import { clusterDir, clusterEndpoints, ensureCluster, stopCluster } from './cluster';
 import { collectEnvironment } from './environment';
-import { clusterProcesses, corePlan, pinProcess } from './processes';
+import { allCores, clusterProcesses, corePlan, pinProcess, type ServerProcess } from './processes';
 import { fmt, percent } from './report/format';
 import { timestampDirName, writeReport } from './report/write';
 import type { Results } from './results-schema';
@@ -74,15 +75,18 @@ async function main(argv: string[]): Promise<number> {
   const commandLine = ['npm run bench --', ...argv].join(' ');
   const target = await resolveTarget(args);
   const startedCluster = args.startCluster ? await ensureCluster() : false;
+  let servers: ServerProcess[] = [];
+  let pinnedCluster = false;
   try {
     const overrides = {
       ...(args.durationSeconds !== undefined ? { durationSeconds: args.durationSeconds } : {}),
       ...(args.warmupSeconds !== undefined ? { warmupSeconds: args.warmupSeconds } : {}),
       ...(args.connections !== undefined ? { connections: args.connections } : {}),
     };
-    const servers = clusterProcesses(await clusterDir());
+    servers = clusterProcesses(await clusterDir());
     const plan = args.pin ? corePlan() : undefined;
     if (plan) {
+      pinnedCluster = true;
       pinProcess(process.pid, plan.loadGenerator);
       for (const server of servers) pinProcess(server.pid, plan.servers);
     }
@@ -99,10 +103,10 @@ async function main(argv: string[]): Promise<number> {
     const planned = applicableScenarios(options);
     process.stderr.write(`[bench] ${planned.length} scenarios × ${args.runs} runs against ${target.targetUrl} (${target.targetKind})\n`);
     const environment = collectEnvironment(commandLine, startedAt);
-    const { pinned, ...output } = await runBenchmarks(options);
+    const { pinned: pinnedByRunner, ...output } = await runBenchmarks(options);
     process.stderr.write('\n');
     const pinning = plan
-      ? { ...plan, processes: [{ name: 'load generator', pid: process.pid }, ...servers, ...pinned].map((p) => `${p.name} (${p.pid})`) }
+      ? { ...plan, processes: [{ name: 'load generator', pid: process.pid }, ...servers, ...pinnedByRunner].map((p) => `${p.name} (${p.pid})`) }
       : null;
     const results: Results = {
       schemaVersion: 1,
@@ -124,6 +128,8 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`\nresults.json: ${files.json}\nreport.md:    ${files.markdown}\nreport.html:  ${files.html}\n`);
     return 0;
   } finally {
+    // The cluster outlives the run: give its processes every core back.
+    if (pinnedCluster) for (const server of servers) if (existsSync(`/proc/${server.pid}`)) pinProcess(server.pid, allCores());
     if (startedCluster) await stopCluster();
   }
 }

@@ -48,6 +48,11 @@ export function corePlan(cpuCount = os.cpus().length): CorePlan {
   return { loadGenerator: String(last), servers: last === 1 ? '0' : `0-${last - 1}` };
 }
 
+/** Every core: what the cluster's processes get back when the run is over. */
+export function allCores(cpuCount = os.cpus().length): string {
+  return `0-${cpuCount - 1}`;
+}
+
 /** `taskset -a -p -c CPUS PID`: every thread of the process, now and later. */
 export function pinProcess(pid: number, cpus: string): void {
   try {
