@@ -6,6 +6,7 @@ export interface BenchArgs {
   /** Explicit base URL (`--target`), or undefined for nginx / `--direct` from the topology. */
   target: string | undefined;
   direct: boolean;
+  pin: boolean;
   startCluster: boolean;
   runs: number;
   clients: number;
@@ -23,6 +24,8 @@ export const USAGE = `usage: npm run bench -- [options]
   --start-cluster        start the native cluster first (and stop it after, if this run started it)
   --target URL           benchmark this base URL instead of nginx (default http://127.0.0.1:$NGINX_PORT)
   --direct               benchmark one replica directly (app-1, http://127.0.0.1:$APP_BASE_PORT)
+  --pin                  give the load generator its own core (the last) and every server the others
+                         (taskset; recorded in the environment stamp) — for machines with few cores
   --runs N               repetitions of every scenario (default 3)
   --clients N            simulated client addresses 127.0.x.1 for ip_hash (default 16, max 254)
   --scenario NAME[,…]    only these scenarios (repeatable); --list shows them
@@ -52,6 +55,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
       'start-cluster': { type: 'boolean', default: false },
       target: { type: 'string' },
       direct: { type: 'boolean', default: false },
+      pin: { type: 'boolean', default: false },
       runs: { type: 'string' },
       clients: { type: 'string' },
       scenario: { type: 'string', multiple: true },
@@ -76,6 +80,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
   return {
     target: values.target?.replace(/\/+$/, ''),
     direct: values.direct,
+    pin: values.pin,
     startCluster: values['start-cluster'],
     runs: positiveNumber('runs', values.runs, true) ?? 3,
     clients: positiveNumber('clients', values.clients, true) ?? 16,

@@ -3,6 +3,7 @@ import path from 'node:path';
 
 export interface BaselineServer {
   url: string;
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -25,7 +26,7 @@ export function startBaselineServer(timeoutMs = 15_000): Promise<BaselineServer>
     }, timeoutMs);
     child.once('message', (message: { port?: number }) => {
       clearTimeout(timer);
-      resolve({ url: `http://127.0.0.1:${String(message.port)}`, stop });
+      resolve({ url: `http://127.0.0.1:${String(message.port)}`, pid: child.pid!, stop });
     });
     child.once('exit', (code) => {
       clearTimeout(timer);

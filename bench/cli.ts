@@ -1,9 +1,11 @@
 // `npm run bench -- …`: runs the scenarios and writes bench/results/<timestamp>/{results.json,
 // report.md, report.html}. Progress goes to stderr, the summary and the report paths to stdout.
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { parseBenchArgs, USAGE, type BenchArgs } from './args';
-import { clusterEndpoints, ensureCluster, stopCluster } from './cluster';
+import { clusterDir, clusterEndpoints, ensureCluster, stopCluster } from './cluster';
 import { collectEnvironment } from './environment';
+import { allCores, clusterProcesses, corePlan, pinProcess, type ServerProcess } from './processes';
 import { fmt, percent } from './report/format';
 import { timestampDirName, writeReport } from './report/write';
 import type { Results } from './results-schema';
@@ -52,6 +54,9 @@ function printSummary(results: Results): void {
     const verdict = r.target === null || r.summary.median === null ? '' : r.summary.median >= r.target ? `  (target ≥ ${r.target}: met)` : `  (target ≥ ${r.target}: missed by ${percent(1 - r.summary.median / r.target)})`;
     out.push(`  ${r.name.padEnd(34)} ${fmt(r.summary.median, 2)}  [${fmt(r.summary.min, 2)}–${fmt(r.summary.max, 2)}]${verdict}`);
   }
+  if (results.memory?.length) {
+    out.push('', `memory at the end of the run (RSS): ${results.memory.map((m) => `${m.name} ${fmt(m.rssMiB, 0)} MiB`).join(', ')}`);
+  }
   for (const w of results.warnings) out.push(`⚠ ${w}`);
   process.stdout.write(`${out.join('\n')}\n`);
 }
@@ -70,21 +75,42 @@ async function main(argv: string[]): Promise<number> {
   const commandLine = ['npm run bench --', ...argv].join(' ');
   const target = await resolveTarget(args);
   const startedCluster = args.startCluster ? await ensureCluster() : false;
+  let servers: ServerProcess[] = [];
+  let pinnedCluster = false;
   try {
     const overrides = {
       ...(args.durationSeconds !== undefined ? { durationSeconds: args.durationSeconds } : {}),
       ...(args.warmupSeconds !== undefined ? { warmupSeconds: args.warmupSeconds } : {}),
       ...(args.connections !== undefined ? { connections: args.connections } : {}),
     };
-    const options: RunnerOptions = { ...target, scenarios: args.scenarios, runs: args.runs, clients: args.clients, overrides, onProgress: progressPrinter() };
+    servers = clusterProcesses(await clusterDir());
+    const plan = args.pin ? corePlan() : undefined;
+    if (plan) {
+      pinnedCluster = true;
+      pinProcess(process.pid, plan.loadGenerator);
+      for (const server of servers) pinProcess(server.pid, plan.servers);
+    }
+    const options: RunnerOptions = {
+      ...target,
+      scenarios: args.scenarios,
+      runs: args.runs,
+      clients: args.clients,
+      overrides,
+      servers: servers.filter((s) => s.name !== 'nginx'),
+      ...(plan ? { serverCpus: plan.servers } : {}),
+      onProgress: progressPrinter(),
+    };
     const planned = applicableScenarios(options);
     process.stderr.write(`[bench] ${planned.length} scenarios × ${args.runs} runs against ${target.targetUrl} (${target.targetKind})\n`);
     const environment = collectEnvironment(commandLine, startedAt);
-    const output = await runBenchmarks(options);
+    const { pinned: pinnedByRunner, ...output } = await runBenchmarks(options);
     process.stderr.write('\n');
+    const pinning = plan
+      ? { ...plan, processes: [{ name: 'load generator', pid: process.pid }, ...servers, ...pinnedByRunner].map((p) => `${p.name} (${p.pid})`) }
+      : null;
     const results: Results = {
       schemaVersion: 1,
-      environment: { ...environment, finishedAt: new Date().toISOString() },
+      environment: { ...environment, finishedAt: new Date().toISOString(), pinning },
       settings: {
         ...target,
         runs: args.runs,
@@ -102,6 +128,8 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`\nresults.json: ${files.json}\nreport.md:    ${files.markdown}\nreport.html:  ${files.html}\n`);
     return 0;
   } finally {
+    // The cluster outlives the run: give its processes every core back.
+    if (pinnedCluster) for (const server of servers) if (existsSync(`/proc/${server.pid}`)) pinProcess(server.pid, allCores());
     if (startedCluster) await stopCluster();
   }
 }

@@ -15,14 +15,24 @@ export interface Endpoints {
 
 interface Topology {
   nginxPort: number;
+  clusterDir: string;
   replicas: { host: string; port: number }[];
+}
+
+async function loadTopology(): Promise<Topology> {
+  const topologyModule = pathToFileURL(path.join(repoRoot, 'scripts', 'lib', 'topology.mjs')).href;
+  const { loadTopology: load } = (await import(topologyModule)) as { loadTopology: (env?: NodeJS.ProcessEnv) => Topology };
+  return load(process.env);
+}
+
+/** The launcher's state directory (CLUSTER_DIR), where it records the pids of what it started. */
+export async function clusterDir(): Promise<string> {
+  return (await loadTopology()).clusterDir;
 }
 
 /** Ports come from the same topology module the launcher, nginx and Prometheus read. */
 export async function clusterEndpoints(): Promise<Endpoints> {
-  const topologyModule = pathToFileURL(path.join(repoRoot, 'scripts', 'lib', 'topology.mjs')).href;
-  const { loadTopology } = (await import(topologyModule)) as { loadTopology: (env?: NodeJS.ProcessEnv) => Topology };
-  const topology = loadTopology(process.env);
+  const topology = await loadTopology();
   const first = topology.replicas[0]!;
   return { nginxUrl: `http://127.0.0.1:${topology.nginxPort}`, directUrl: `http://${first.host}:${first.port}` };
 }

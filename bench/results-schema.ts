@@ -99,6 +99,15 @@ export const resultsSchema = z
       os: z.string(),
       loadAverage: z.array(num).describe('1, 5 and 15 minute load averages at the start'),
       versions: z.object({ nginx: z.string(), redis: z.string(), postgres: z.string() }),
+      pinning: z
+        .object({
+          loadGenerator: z.string().describe('CPU list of the load generator (taskset syntax)'),
+          servers: z.string().describe('CPU list of every server process'),
+          processes: z.array(z.string()).describe('the pinned server processes, as name (pid)'),
+        })
+        .nullable()
+        .optional()
+        .describe('--pin: which cores the load generator and the servers were given; null when unpinned'),
     }),
     settings: z.object({
       targetUrl: z.string(),
@@ -114,6 +123,10 @@ export const resultsSchema = z
     scenarios: z.array(scenarioResultSchema),
     ratios: z.array(ratioSchema),
     warnings: z.array(z.string()),
+    memory: z
+      .array(z.object({ name: z.string(), pid: z.number().int(), rssMiB: maybeNum }))
+      .optional()
+      .describe('resident memory (RSS) of every replica and the baseline server at the end of the run'),
   })
   .describe('statelab benchmark results (bench/results-schema.ts)');
 

@@ -4,6 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { startBaselineServer, type BaselineServer } from './baseline';
 import { createSessions, deleteSessions, makeClients, readCounter, type SimulatedClient } from './clients';
 import { measureLoad, type LoadMeasurement } from './load';
+import { pinProcess, rssMiB, type ServerProcess } from './processes';
 import type { RunResult, ScenarioResult } from './results-schema';
 import type { LoadParameters, Scenario } from './scenarios';
 import { computeRatios, scenarioWarnings, summarise } from './summary';
@@ -17,6 +18,10 @@ export interface RunnerOptions {
   runs: number;
   clients: number;
   overrides: Partial<LoadParameters>;
+  /** Replicas (and nginx) whose memory is reported at the end of the run. */
+  servers?: readonly ServerProcess[];
+  /** `--pin`: CPU list for every server process, the baseline server included. */
+  serverCpus?: string;
   onProgress?: (progress: Progress) => void;
 }
 
@@ -36,6 +41,15 @@ export interface RunnerOutput {
   scenarios: ScenarioResult[];
   ratios: ReturnType<typeof computeRatios>;
   warnings: string[];
+  memory: MemoryRow[];
+  /** Server processes started by the runner itself (the baseline), as pinned. */
+  pinned: ServerProcess[];
+}
+
+interface MemoryRow {
+  name: string;
+  pid: number;
+  rssMiB: number | null;
 }
 
 /** Waits this long after a counter run so increments still in flight on the server land first. */
@@ -117,6 +131,12 @@ export async function runBenchmarks(options: RunnerOptions): Promise<RunnerOutpu
   if (scenarios.length === 0) throw new Error('no scenario to run');
   const needsBaseline = scenarios.some((s) => s.target === 'baseline');
   const baseline = needsBaseline ? await startBaselineServer() : undefined;
+  const pinned: ServerProcess[] = [];
+  if (baseline && options.serverCpus !== undefined) {
+    pinProcess(baseline.pid, options.serverCpus);
+    pinned.push({ name: 'baseline', pid: baseline.pid });
+  }
+  let memory: MemoryRow[] = [];
   const runsByScenario = new Map<string, RunResult[]>(scenarios.map((s) => [s.name, []]));
   const steps = scenarios.length * options.runs;
   let step = 0;
@@ -133,6 +153,9 @@ export async function runBenchmarks(options: RunnerOptions): Promise<RunnerOutpu
         runsByScenario.get(scenario.name)!.push({ run, ...measured });
       }
     }
+    // Read at the end of the load, while every server still holds what the run made it allocate.
+    const measured = [...(options.servers ?? []), ...(baseline ? [{ name: 'baseline', pid: baseline.pid }] : [])];
+    memory = measured.map((p) => ({ ...p, rssMiB: rssMiB(p.pid) }));
   } finally {
     await baseline?.stop();
   }
@@ -160,5 +183,7 @@ export async function runBenchmarks(options: RunnerOptions): Promise<RunnerOutpu
     scenarios: results,
     ratios: computeRatios(results),
     warnings: results.flatMap((r) => r.warnings),
+    memory,
+    pinned,
   };
 }

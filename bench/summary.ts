@@ -85,7 +85,7 @@ const RATIOS: RatioDefinition[] = [
     numerators: ['stateful-session-read'],
     denominators: ['stateless-info'],
     question: 'What does reading a Redis session cost compared with no state at all?',
-    target: 0.7,
+    target: 0.75,
   },
   {
     name: 'stateful-write / stateless-info',

@@ -2,7 +2,6 @@ import express, { type Express, type RequestHandler } from 'express';
 import helmet from 'helmet';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { pinoHttp } from 'pino-http';
 import type { Config } from './config/config';
 import { AppError } from './errors/app-error';
 import { errorHandler, notFoundHandler } from './errors/error-middleware';
@@ -11,9 +10,9 @@ import { opsRouter } from './features/ops/ops.routes';
 import { statelessRouter } from './features/stateless/stateless.routes';
 import { createRedisBackend } from './features/stateful/redis-backend';
 import { sessionRouter } from './features/stateful/stateful.routes';
-import { requestIdFrom, routeTemplate } from './http/request-context';
+import { requestObserver } from './http/request-observer';
 import type { Database } from './infra/database';
-import { metricsMiddleware, type Metrics } from './infra/metrics';
+import type { Metrics } from './infra/metrics';
 
 export interface AppDeps {
   config: Config;
@@ -45,32 +44,7 @@ export function createApp(deps: AppDeps): Express {
   app.set('etag', false);
   app.set('trust proxy', config.trustProxy);
 
-  app.use((_req, res, next) => {
-    res.setHeader('X-Instance-Id', config.instanceId);
-    next();
-  });
-  app.use(
-    pinoHttp({
-      logger,
-      genReqId: (req, res) => {
-        const id = requestIdFrom(req.headers['x-request-id']);
-        res.setHeader('X-Request-Id', id);
-        return id;
-      },
-      // Only these fields are logged: never headers (cookies), never bodies (message texts).
-      // Route and kind ride on the res serializer rather than `customProps`, which would build
-      // two extra child loggers on every request.
-      serializers: {
-        req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
-        res: (res: { statusCode: number; raw: express.Response }) => ({
-          statusCode: res.statusCode,
-          route: routeTemplate(res.raw.req, res.raw),
-          kind: res.raw.locals.kind as unknown,
-        }),
-      },
-      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
-    }),
-  );
+  app.use(requestObserver({ logger, metrics, instanceId: config.instanceId }));
   app.use(
     // An API answers JSON, never HTML: the OWASP REST headers (no-sniff, deny framing, a CSP that
     // allows nothing, no referrer) are the ones that matter. The rest of helmet's defaults guard
@@ -90,7 +64,6 @@ export function createApp(deps: AppDeps): Express {
       xXssProtection: false,
     }),
   );
-  app.use(metricsMiddleware(metrics));
   app.use(requireJsonBody, express.json({ limit: config.bodyLimit }));
 
   app.use(opsRouter(deps));

@@ -2,6 +2,7 @@ import type { Server, ServerResponse } from 'node:http';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { createApp } from './app';
+import { createHttpServer } from './http/http-server';
 import { ConfigError, loadConfig, type Config } from './config/config';
 import { createDatabase } from './infra/database';
 import { createLogger } from './infra/logger';
@@ -37,13 +38,10 @@ async function main(): Promise<void> {
   if (config.migrateOnStart) await prepareDatabase({ databaseUrl: config.databaseUrl, prisma, logger });
 
   const app = createApp({ config, redis, prisma, logger, metrics: createMetrics(config.instanceId), version: readVersion() });
-  const server: Server = app.listen(config.port, config.host, () => {
+  const server: Server = createHttpServer(app, config);
+  server.listen(config.port, config.host, () => {
     logger.info({ port: config.port, host: config.host }, 'listening');
   });
-  // Longer than nginx's upstream keepalive_timeout: if Node closed an idle connection first,
-  // nginx could send a request down a socket that is closing and answer 502.
-  server.keepAliveTimeout = config.keepAliveTimeoutMs;
-  server.headersTimeout = config.keepAliveTimeoutMs + 1000;
 
   let stopping = false;
   const shutdown = (signal: string) => {

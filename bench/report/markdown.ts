@@ -14,6 +14,7 @@ export function environmentRows(r: Results): string[][] {
     ['memory', `${e.totalMemoryGiB} GiB`],
     ['OS', e.os],
     ['load average at start', e.loadAverage.join(' / ')],
+    ['CPU pinning (--pin)', e.pinning ? `load generator on CPU ${e.pinning.loadGenerator}, servers on CPU ${e.pinning.servers}: ${e.pinning.processes.join(', ')}` : 'none (generator and servers share every core)'],
     ['nginx', e.versions.nginx],
     ['Redis', e.versions.redis],
     ['PostgreSQL', e.versions.postgres],
@@ -121,7 +122,18 @@ export function renderMarkdown(r: Results): string {
         ),
       ),
       '',
+      // Why the final value may be larger than what was acknowledged (issue 9).
+      'A final value can exceed the acknowledged increments by up to the number of connections: when the',
+      'clock stops, each connection may have one request in flight that the server still applies but whose',
+      '2xx the generator no longer counts. Those are not gains; lost updates are counted per session and only',
+      'where the counter kept fewer increments than were acknowledged.',
+      '',
     );
+  }
+
+  if (r.memory?.length) {
+    out.push('## Memory at the end of the run (resident set size)', '');
+    out.push(table(['process', 'pid', 'RSS MiB'], r.memory.map((m) => [m.name, String(m.pid), fmt(m.rssMiB, 1)])), '');
   }
 
   out.push('## Scenario parameters', '');

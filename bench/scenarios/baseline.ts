@@ -1,11 +1,11 @@
 import { STANDARD_LOAD, type Scenario } from './scenario';
 
-/** The framework's own ceiling: bench/baseline-server.ts, bare Express 5, same machine, same run. */
+/** The framework's own ceiling: bench/baseline-server.ts, bare Express 5 with the same payload, same machine, same run. */
 export const baseline: Scenario = {
   name: 'baseline',
-  description: 'bare Express 5 hello-world started by the harness (the framework ceiling)',
+  description: 'bare Express 5 answering the stateless/info payload, started by the harness (the framework ceiling)',
   target: 'baseline',
   method: 'GET',
-  path: '/',
+  path: '/api/v1/stateless/info',
   defaults: STANDARD_LOAD,
 };

@@ -3,17 +3,26 @@ import type { Logger } from 'pino';
 import { ZodError } from 'zod';
 import { AppError, errorBody } from './app-error';
 
-/** Errors thrown by body-parser carry a `type`; map the ones a client causes to our codes. */
-function fromBodyParser(err: { type?: unknown; status?: unknown }): AppError | undefined {
+/**
+ * Errors thrown by body-parser carry a `type` and a status; map the ones a client causes to our
+ * codes. A body that fails to inflate (a `Content-Encoding: gzip` header on plain JSON) comes out
+ * of zlib with a 400 status but no `type`: it is the client's fault, not an INTERNAL.
+ */
+function fromBodyParser(err: { type?: unknown; status?: unknown; expose?: unknown }): AppError | undefined {
   switch (err.type) {
     case 'entity.parse.failed':
       return new AppError('INVALID_JSON');
     case 'entity.too.large':
       return new AppError('PAYLOAD_TOO_LARGE');
     case 'encoding.unsupported':
+      return new AppError('UNSUPPORTED_ENCODING');
     case 'charset.unsupported':
       return new AppError('UNSUPPORTED_MEDIA_TYPE');
+    case 'request.aborted':
+    case 'request.size.invalid':
+      return new AppError('BAD_REQUEST');
     default:
+      if (err.type === undefined && err.status === 400 && err.expose === true) return new AppError('INVALID_BODY_ENCODING');
       return undefined;
   }
 }
@@ -27,7 +36,7 @@ export function toAppError(err: unknown): AppError {
     })));
   }
   if (typeof err === 'object' && err !== null) {
-    const mapped = fromBodyParser(err as { type?: unknown });
+    const mapped = fromBodyParser(err as { type?: unknown; status?: unknown; expose?: unknown });
     if (mapped) return mapped;
   }
   return new AppError('INTERNAL', undefined, undefined, { cause: err });

@@ -1,13 +1,16 @@
 import type { Request, RequestHandler, Response } from 'express';
-import { v4 as uuidv4 } from 'uuid';
+import { randomUUID } from 'node:crypto';
 import type { RouteKind } from '../infra/metrics';
 
 const SAFE_REQUEST_ID = /^[\w.:-]{1,128}$/;
 
-/** Uses the caller's X-Request-Id when it is safe to echo, else a fresh uuid. */
+/**
+ * Uses the caller's X-Request-Id when it is safe to echo, else a fresh uuid. `crypto.randomUUID`
+ * draws from a cached entropy pool: several times cheaper per id than the uuid package's v4.
+ */
 export function requestIdFrom(header: string | string[] | undefined): string {
   const value = Array.isArray(header) ? header[0] : header;
-  return value !== undefined && SAFE_REQUEST_ID.test(value) ? value : uuidv4();
+  return value !== undefined && SAFE_REQUEST_ID.test(value) ? value : randomUUID();
 }
 
 /**

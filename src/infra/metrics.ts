@@ -1,11 +1,14 @@
-import type { RequestHandler } from 'express';
-import { routeTemplate } from '../http/request-context';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 // Defined here, where metrics are labelled by it.
 export type RouteKind = 'stateless' | 'stateful' | 'local' | 'ops' | 'other';
 export type StoreName = 'redis' | 'memory';
 
+/**
+ * The HTTP counter and histogram are labelled by the Express route template
+ * (`/api/v1/stateful/sessions/:id`), never by the raw path: raw paths carry ids and would create
+ * one time series per session. src/http/request-observer.ts records them.
+ */
 export interface Metrics {
   registry: Registry;
   httpRequests: Counter<'method' | 'route' | 'status' | 'kind'>;
@@ -51,27 +54,5 @@ export function createMetrics(replica: string): Metrics {
       labelNames: ['store'],
       registers: [registry],
     }),
-  };
-}
-
-/**
- * Labels requests by the Express route template (`/api/v1/stateful/sessions/:id`), never by the
- * raw path: raw paths carry ids and would create one time series per session.
- */
-export function metricsMiddleware(metrics: Metrics): RequestHandler {
-  return (req, res, next) => {
-    const start = process.hrtime.bigint();
-    res.once('finish', () => {
-      const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-      const labels = {
-        method: req.method,
-        route: routeTemplate(req, res) ?? 'unmatched',
-        status: String(res.statusCode),
-        kind: (res.locals.kind as RouteKind | undefined) ?? 'other',
-      };
-      metrics.httpRequests.inc(labels);
-      metrics.httpDuration.observe(labels, seconds);
-    });
-    next();
   };
 }

@@ -58,6 +58,13 @@ describe('bench harness smoke test', () => {
     expect(atomic.lostUpdates).toBe(0);
   });
 
+  it('when the run is over, then the memory (RSS) of every replica and of the baseline is reported', () => {
+    const names = (results.memory ?? []).map((m) => m.name).sort();
+    expect(names).toEqual(['app-1', 'app-2', 'app-3', 'baseline']);
+    for (const m of results.memory!) expect({ name: m.name, rssAboveZero: (m.rssMiB ?? 0) > 0 }).toEqual({ name: m.name, rssAboveZero: true });
+    expect(results.environment.pinning ?? null).toBeNull();
+  });
+
   it('when responses are counted per replica, then the counts add up to the responses', () => {
     for (const scenario of results.scenarios) {
       for (const run of scenario.runs) {
