@@ -8,7 +8,7 @@ import { kind } from '../../http/request-context';
 import { guardDatabase } from '../../infra/dependency-guard';
 import type { AuditLog } from '../audit/audit-log';
 import type { LoginSessions } from '../auth/login-sessions';
-import { rateLimitedHandler } from '../limits/limits.routes';
+import { limiterLogger, rateLimitedHandler } from '../limits/limits.routes';
 import { redisRateLimitStore } from '../limits/redis-rate-limit-store';
 import { auditQuery, sessionParams, sessionsQuery } from './admin.schemas';
 import { checkApiKey } from './api-keys';
@@ -20,7 +20,7 @@ const GRANTS: Record<ApiKeyScope, ApiKeyScope[]> = { read: ['read'], write: ['re
  * /api/v1/admin: the instructor's view of logins, behind API keys (X-API-Key). Every call —
  * allowed, refused for a bad key (401) or for a missing scope (403) — leaves an audit row.
  */
-export function adminRouter({ config, prisma, redis }: AppDeps, sessions: LoginSessions, audit: AuditLog): Router {
+export function adminRouter({ config, prisma, redis, logger }: AppDeps, sessions: LoginSessions, audit: AuditLog): Router {
   const router = Router();
   const timeout = config.dependencyTimeoutMs;
   router.use(kind('admin'), noStore);
@@ -39,6 +39,7 @@ export function adminRouter({ config, prisma, redis }: AppDeps, sessions: LoginS
       legacyHeaders: false,
       store: redisRateLimitStore(redis, `${config.redisKeyPrefix}rl:admin-auth:`, timeout),
       passOnStoreError: false,
+      logger: limiterLogger(logger),
       handler: rateLimitedHandler('redis'),
     }),
   );

@@ -6,7 +6,7 @@ import { kind } from '../../http/request-context';
 import { redisRateLimitStore } from './redis-rate-limit-store';
 
 /** express-rate-limit's logger, pointed at the replica's pino logger. */
-function limiterLogger(logger: AppDeps['logger']): Options['logger'] {
+export function limiterLogger(logger: AppDeps['logger']): Options['logger'] {
   return {
     error: (error, message) => logger.warn({ err: error }, message ?? 'rate limiter error'),
     warn: (error, message) => logger.warn({ err: error }, message ?? 'rate limiter warning'),
