@@ -8,7 +8,7 @@ import { kind } from '../../http/request-context';
 import { guardDatabase } from '../../infra/dependency-guard';
 import type { AuditLog } from '../audit/audit-log';
 import type { LoginSessions } from '../auth/login-sessions';
-import { limiterLogger, rateLimitedHandler } from '../limits/limits.routes';
+import { limiterLogger, rateLimitedHandler } from '../limits/rate-limit-responses';
 import { redisRateLimitStore } from '../limits/redis-rate-limit-store';
 import { auditQuery, sessionParams, sessionsQuery } from './admin.schemas';
 import { checkApiKey } from './api-keys';

@@ -1,24 +1,9 @@
 import { Router, type Request, type RequestHandler } from 'express';
 import { rateLimit, type Options } from 'express-rate-limit';
 import type { AppDeps } from '../../app';
-import { AppError } from '../../errors/app-error';
 import { kind } from '../../http/request-context';
+import { limiterLogger, rateLimitedHandler } from './rate-limit-responses';
 import { redisRateLimitStore } from './redis-rate-limit-store';
-
-/** express-rate-limit's logger, pointed at the replica's pino logger. */
-export function limiterLogger(logger: AppDeps['logger']): Options['logger'] {
-  return {
-    error: (error, message) => logger.warn({ err: error }, message ?? 'rate limiter error'),
-    warn: (error, message) => logger.warn({ err: error }, message ?? 'rate limiter warning'),
-  };
-}
-
-/** 429 in the API's JSON error shape; the RateLimit headers are already set by then. */
-export function rateLimitedHandler(store: string): Options['handler'] {
-  return (req, _res, next, options) => {
-    next(new AppError('RATE_LIMITED', undefined, { limit: options.limit, windowSeconds: options.windowMs / 1000, store, key: req.ip }));
-  };
-}
 
 /**
  * /api/v1/limits: the same limit (RATE_LIMIT_LESSON_MAX per window, per client address) counted
