@@ -45,6 +45,7 @@ export const configDocs: Record<string, KeyDoc> = {
   rateLimitLessonMax: { env: 'RATE_LIMIT_LESSON_MAX', doc: 'Requests per window each client may make to /api/v1/limits/*' },
   rateLimitLessonWindowSeconds: { env: 'RATE_LIMIT_LESSON_WINDOW_SECONDS', doc: 'Window of the /api/v1/limits/* rate limits' },
   adminAuthFailuresMax: { env: 'ADMIN_AUTH_FAILURES_MAX', doc: 'Failed admin API key attempts per client address per minute before 429' },
+  loginFailuresMax: { env: 'LOGIN_FAILURES_MAX', doc: 'Failed logins per client address per minute before 429' },
 };
 
 const schema = z.object({
@@ -73,6 +74,7 @@ const schema = z.object({
   rateLimitLessonMax: z.coerce.number().int().min(1).max(100_000).default(10),
   rateLimitLessonWindowSeconds: z.coerce.number().int().min(1).max(86_400).default(60),
   adminAuthFailuresMax: z.coerce.number().int().min(1).max(10_000).default(10),
+  loginFailuresMax: z.coerce.number().int().min(1).max(10_000).default(10),
 });
 
 export type Config = Omit<z.infer<typeof schema>, 'instanceId'> & { instanceId: string };

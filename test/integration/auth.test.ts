@@ -93,3 +93,15 @@ describe('logout', () => {
     await request(lax).get('/api/v1/auth/me').set('Authorization', `Bearer ${token}`).expect(200);
   });
 });
+
+describe('password guessing', () => {
+  it('when one address fails LOGIN_FAILURES_MAX times, then its next attempt is 429 even with the right password; successes do not count', async () => {
+    const app = replica('guard', {});
+    const from = (ip: string) => request(app).post('/api/v1/auth/login').set('X-Forwarded-For', ip);
+    for (let i = 0; i < 12; i++) await from('10.9.9.1').send(ada).expect(201);
+    for (let i = 0; i < 10; i++) await from('10.9.9.2').send({ ...ada, password: 'guess' }).expect(401);
+    const limited = await from('10.9.9.2').send(ada).expect(429);
+    expect(limited.body.error.code).toBe('RATE_LIMITED');
+    await from('10.9.9.3').send(ada).expect(201);
+  });
+});

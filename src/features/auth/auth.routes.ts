@@ -1,9 +1,12 @@
 import { Router, type Request, type Response } from 'express';
+import { rateLimit } from 'express-rate-limit';
 import type { AppDeps } from '../../app';
 import { AppError } from '../../errors/app-error';
 import { noStore } from '../../http/cache-control';
 import { kind } from '../../http/request-context';
 import { guardDatabase } from '../../infra/dependency-guard';
+import { limiterLogger, rateLimitedHandler } from '../limits/rate-limit-responses';
+import { redisRateLimitStore } from '../limits/redis-rate-limit-store';
 import type { AuditLog } from '../audit/audit-log';
 import { loginBody, meQuery } from './auth.schemas';
 import { LOGIN_COOKIE, cookieValue, type LoginSessions } from './login-sessions';
@@ -23,7 +26,7 @@ function bearer(req: Request): string | undefined {
  * /api/v1/auth: one login, two kinds of proof. `mode: "session"` stores the login in Redis and
  * hands out a cookie naming it; `mode: "token"` hands out a signed JWT and stores nothing.
  */
-export function authRouter({ config, prisma }: AppDeps, sessions: LoginSessions, audit: AuditLog): Router {
+export function authRouter({ config, prisma, redis, logger }: AppDeps, sessions: LoginSessions, audit: AuditLog): Router {
   const router = Router();
   router.use(kind('auth'), noStore);
   const instance = config.instanceId;
@@ -56,7 +59,21 @@ export function authRouter({ config, prisma }: AppDeps, sessions: LoginSessions,
     });
   }
 
-  router.post('/login', async (req, res) => {
+  // Password guessing is throttled per client address: only failed logins count, in Redis so all
+  // replicas count together. Like the admin key limit it fails closed (503 without Redis).
+  const loginFailures = rateLimit({
+    windowMs: 60_000,
+    limit: config.loginFailuresMax,
+    skipSuccessfulRequests: true,
+    standardHeaders: 'draft-8',
+    legacyHeaders: false,
+    store: redisRateLimitStore(redis, `${config.redisKeyPrefix}rl:login:`, timeout),
+    passOnStoreError: false,
+    logger: limiterLogger(logger),
+    handler: rateLimitedHandler('redis'),
+  });
+
+  router.post('/login', loginFailures, async (req, res) => {
     const { email, password, mode } = loginBody.parse(req.body);
     const user = await guardDatabase(() => prisma.user.findUnique({ where: { email: email.toLowerCase() } }), timeout);
     if (!(await verifyPassword(password, user?.passwordHash ?? null)) || !user) {
