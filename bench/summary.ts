@@ -109,6 +109,13 @@ const RATIOS: RatioDefinition[] = [
     question: 'Does nginx in front of 3 replicas beat one replica alone?',
     target: 1.2,
   },
+  {
+    name: 'products cached / uncached',
+    numerators: ['stateless-products-cached'],
+    denominators: ['stateless-products'],
+    question: 'What does a 5 s edge cache in nginx buy a stateless, database-backed route?',
+    target: null,
+  },
 ];
 
 /** Ratios of requests/s, computed run by run so slow drift of the machine cancels out. */

@@ -5,6 +5,11 @@ import type { Logger } from 'pino';
 import type { Config } from './config/config';
 import { AppError } from './errors/app-error';
 import { errorHandler, notFoundHandler } from './errors/error-middleware';
+import { adminRouter } from './features/admin/admin.routes';
+import { auditLog } from './features/audit/audit-log';
+import { authRouter } from './features/auth/auth.routes';
+import { loginSessions } from './features/auth/login-sessions';
+import { limitsRouter } from './features/limits/limits.routes';
 import { createMemoryBackend } from './features/local/memory-backend';
 import { opsRouter } from './features/ops/ops.routes';
 import { statelessRouter } from './features/stateless/stateless.routes';
@@ -70,6 +75,12 @@ export function createApp(deps: AppDeps): Express {
   app.use('/api/v1/stateless', statelessRouter(deps));
   app.use('/api/v1/stateful', sessionRouter(createRedisBackend(config, deps.redis), deps));
   app.use('/api/v1/local', sessionRouter(createMemoryBackend(config), deps));
+  // Lessons of issue 10: logging out, rate limits, the admin API.
+  const logins = loginSessions(config, deps.redis);
+  const audit = auditLog(deps.prisma, config.instanceId, config.dependencyTimeoutMs, logger);
+  app.use('/api/v1/auth', authRouter(deps, logins, audit));
+  app.use('/api/v1/limits', limitsRouter(deps));
+  app.use('/api/v1/admin', adminRouter(deps, logins, audit));
 
   app.use(notFoundHandler);
   app.use(errorHandler(logger));

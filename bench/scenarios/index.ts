@@ -10,6 +10,7 @@ import { statelessHash } from './stateless-hash';
 import { statelessInfo } from './stateless-info';
 import { statelessInfoDirect } from './stateless-info-direct';
 import { statelessProducts } from './stateless-products';
+import { statelessProductsCached } from './stateless-products-cached';
 
 /** Every scenario, in the order a run executes them. */
 export const SCENARIOS: readonly Scenario[] = [
@@ -19,6 +20,7 @@ export const SCENARIOS: readonly Scenario[] = [
   statelessCalculate,
   statelessHash,
   statelessProducts,
+  statelessProductsCached,
   statefulSessionRead,
   statefulSessionWrite,
   counterNaive,

@@ -39,6 +39,14 @@ export const configDocs: Record<string, KeyDoc> = {
   shutdownTimeoutMs: { env: 'SHUTDOWN_TIMEOUT_MS', doc: 'How long in-flight requests may run after SIGTERM' },
   bodyLimit: { env: 'BODY_LIMIT', doc: 'Largest accepted JSON body' },
   logLevel: { env: 'LOG_LEVEL', doc: 'pino level: fatal | error | warn | info | debug | trace | silent' },
+  // --- lessons: logging out, rate limits, admin API (issue 10) ---
+  jwtKeys: { env: 'JWT_KEYS', doc: 'Login token keys kid=secret[,kid=secret]: the first signs, all verify (default: one derived from SESSION_SECRET)' },
+  jwtTtlSeconds: { env: 'JWT_TTL_SECONDS', doc: 'Lifetime of a login token: a revoked token is accepted until then unless the denylist is on' },
+  jwtDenylist: { env: 'JWT_DENYLIST', doc: 'Check every login token against the Redis denylist, so logout revokes it at once' },
+  rateLimitLessonMax: { env: 'RATE_LIMIT_LESSON_MAX', doc: 'Requests per window each client may make to /api/v1/limits/*' },
+  rateLimitLessonWindowSeconds: { env: 'RATE_LIMIT_LESSON_WINDOW_SECONDS', doc: 'Window of the /api/v1/limits/* rate limits' },
+  adminAuthFailuresMax: { env: 'ADMIN_AUTH_FAILURES_MAX', doc: 'Failed admin API key attempts per client address per minute before 429' },
+  loginFailuresMax: { env: 'LOGIN_FAILURES_MAX', doc: 'Failed logins per client address per minute before 429' },
 };
 
 const schema = z.object({
@@ -59,6 +67,16 @@ const schema = z.object({
   shutdownTimeoutMs: z.coerce.number().int().min(0).default(10_000),
   bodyLimit: z.string().regex(/^\d+(b|kb|mb)$/i, 'a size like 16kb').default('16kb'),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  jwtKeys: z
+    .string()
+    .regex(/^[\w.-]{1,32}=[^,\s]{32,}(,[\w.-]{1,32}=[^,\s]{32,})*$/, 'kid=secret pairs separated by commas, secrets of 32+ characters')
+    .optional(),
+  jwtTtlSeconds: z.coerce.number().int().min(5).max(86_400).default(300),
+  jwtDenylist: bool.default(false),
+  rateLimitLessonMax: z.coerce.number().int().min(1).max(100_000).default(10),
+  rateLimitLessonWindowSeconds: z.coerce.number().int().min(1).max(86_400).default(60),
+  adminAuthFailuresMax: z.coerce.number().int().min(1).max(10_000).default(10),
+  loginFailuresMax: z.coerce.number().int().min(1).max(10_000).default(10),
 });
 
 export type Config = Omit<z.infer<typeof schema>, 'instanceId'> & { instanceId: string };

@@ -1,7 +1,7 @@
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 // Defined here, where metrics are labelled by it.
-export type RouteKind = 'stateless' | 'stateful' | 'local' | 'ops' | 'other';
+export type RouteKind = 'stateless' | 'stateful' | 'local' | 'ops' | 'auth' | 'limits' | 'admin' | 'other';
 export type StoreName = 'redis' | 'memory';
 
 /**

@@ -1,3 +1,4 @@
+import { hashPassword } from '../features/auth/password';
 import type { Database } from './database';
 
 const ADJECTIVES = ['Sturdy', 'Quiet', 'Rapid', 'Bright', 'Compact'];
@@ -27,12 +28,36 @@ export const seedUsers = [
   { email: 'barbara@statelab.test', name: 'Barbara Liskov' },
 ];
 
+/**
+ * The demo password of a seeded user: `statelab-` and the first name in lower case
+ * (ada@statelab.test → statelab-ada). Public on purpose — these are classroom accounts.
+ */
+export function seedPassword(email: string): string {
+  return `statelab-${email.slice(0, email.indexOf('@'))}`;
+}
+
+/** Gives seeded users without a password their demo password (hashed); later calls change nothing. */
+async function seedPasswords(prisma: Database): Promise<void> {
+  const missing = await prisma.user.findMany({
+    where: { email: { in: seedUsers.map((u) => u.email) }, passwordHash: null },
+    select: { id: true, email: true },
+  });
+  for (const user of missing) {
+    await prisma.user.update({ where: { id: user.id }, data: { passwordHash: await hashPassword(seedPassword(user.email)) } });
+  }
+}
+
 /** Seeds users and products when the tables are empty; a second call changes nothing. */
 export async function seedIfEmpty(prisma: Database): Promise<{ seeded: boolean }> {
-  if ((await prisma.product.count()) > 0) return { seeded: false };
+  if ((await prisma.product.count()) > 0) {
+    // A database seeded before logins existed gets the demo passwords now.
+    await seedPasswords(prisma);
+    return { seeded: false };
+  }
   await prisma.$transaction([
     prisma.user.createMany({ data: seedUsers, skipDuplicates: true }),
     prisma.product.createMany({ data: seedProducts(), skipDuplicates: true }),
   ]);
+  await seedPasswords(prisma);
   return { seeded: true };
 }

@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import type { AppDeps } from '../../app';
+import { noStore } from '../../http/cache-control';
 import { kind } from '../../http/request-context';
 import type { SessionBackend } from './session-backend';
 import { conversationBody, sessionIdParams } from './stateful.schemas';
@@ -19,7 +20,7 @@ export function sessionRouter(backend: SessionBackend, { config, prisma, logger,
   const router = Router();
   const instance = config.instanceId;
   const service = sessionService({ prisma, logger, instance, timeoutMs: config.dependencyTimeoutMs });
-  router.use(kind(backend.kind), backend.session);
+  router.use(kind(backend.kind), noStore, backend.session);
 
   router.post('/sessions', async (req, res) => {
     // A fresh id on login-like events defeats session fixation.

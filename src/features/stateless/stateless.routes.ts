@@ -17,6 +17,9 @@ import { calculate, iteratedSha256, randomIntegers } from './stateless.service';
  * PostgreSQL, which every replica shares). Any replica can answer any request, which is why nginx
  * may balance these with `least_conn` and no affinity at all.
  */
+/** How long a shared cache may serve the product catalogue: short, stock numbers change. */
+export const PRODUCTS_MAX_AGE_SECONDS = 5;
+
 export function statelessRouter({ config, prisma, version }: AppDeps): Router {
   const router = Router();
   router.use(kind('stateless'));
@@ -62,6 +65,11 @@ export function statelessRouter({ config, prisma, version }: AppDeps): Router {
       config.dependencyTimeoutMs,
     );
     const items = rows.slice(0, limit);
+    // Teaching note: the catalogue is the same for every caller, so a shared cache (nginx, see
+    // the products location in nginx/nginx.conf.template) may keep it for a few seconds. A hit
+    // is served by nginx alone: the `instance` below then names the replica that answered the
+    // request that filled the cache, not one that worked for this request.
+    res.setHeader('Cache-Control', `public, max-age=${PRODUCTS_MAX_AGE_SECONDS}`);
     res.json({ items, nextCursor: rows.length > limit ? rows[limit]?.id ?? null : null, instance });
   });
 

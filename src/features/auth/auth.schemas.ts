@@ -1,0 +1,14 @@
+import { z } from 'zod';
+
+export const loginBody = z.strictObject({
+  email: z.email().max(254),
+  password: z.string().min(1).max(256),
+  /** session: a cookie naming a Redis key; token: a signed JWT the client sends as Bearer. */
+  mode: z.enum(['session', 'token']).default('session'),
+});
+
+export const meQuery = z.object({
+  // Teaching note: a server setting (JWT_DENYLIST) in real life, never the client's choice; the
+  // flag exists so one running cluster can show both behaviours side by side.
+  denylist: z.enum(['on', 'off']).optional(),
+});

@@ -1,0 +1,103 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import net from 'node:net';
+import request from 'supertest';
+import { freePort } from '../support/free-port';
+import { buildApp, openTestDeps, type TestDeps } from '../support/test-app';
+
+function startRedis(port: number): Promise<ChildProcess> {
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  return new Promise((resolve, reject) => {
+    const deadline = Date.now() + 10_000;
+    const probe = () => {
+      const socket = net.connect(port, '127.0.0.1');
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve(child);
+      });
+      socket.once('error', () => (Date.now() > deadline ? reject(new Error('redis-server did not start')) : setTimeout(probe, 50)));
+    };
+    probe();
+  });
+}
+
+function stop(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null) return resolve();
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+  });
+}
+
+describe('rate limits on one replica', () => {
+  let deps: TestDeps;
+  beforeAll(async () => {
+    deps = await openTestDeps({ env: { RATE_LIMIT_LESSON_MAX: '3' } });
+  });
+  afterAll(() => deps.close());
+
+  it('when a client exceeds the limit, then 429 RATE_LIMITED in the JSON error shape with draft-8 headers, on both stores', async () => {
+    const app = buildApp(deps);
+    for (const store of ['memory', 'redis']) {
+      const statuses: number[] = [];
+      for (let i = 0; i < 5; i++) statuses.push((await request(app).get(`/api/v1/limits/${store}`)).status);
+      expect(statuses).toEqual([200, 200, 200, 429, 429]);
+      const refused = await request(app).get(`/api/v1/limits/${store}`).expect(429);
+      expect(refused.body.error).toMatchObject({ code: 'RATE_LIMITED', details: { limit: 3, windowSeconds: 60, store } });
+      expect(refused.headers['retry-after']).toMatch(/^\d+$/);
+      expect(refused.headers.ratelimit).toMatch(/^"3-per-60"; r=0; t=\d+/);
+    }
+  });
+
+  it('when two replicas share Redis, then the Redis store counts one limit for both; memory counts one each', async () => {
+    const [a, b] = [buildApp(deps, 'a'), buildApp(deps, 'b')];
+    // A fresh client address per store, so the previous test's counts do not interfere.
+    const hit = (app: typeof a, store: string, ip: string) => request(app).get(`/api/v1/limits/${store}`).set('X-Forwarded-For', ip);
+    const redisStatuses: number[] = [];
+    const memoryStatuses: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      redisStatuses.push((await hit(i % 2 ? a : b, 'redis', '10.0.0.1')).status);
+      memoryStatuses.push((await hit(i % 2 ? a : b, 'memory', '10.0.0.2')).status);
+    }
+    expect(redisStatuses.filter((s) => s === 200)).toHaveLength(3);
+    expect(memoryStatuses.filter((s) => s === 200)).toHaveLength(6);
+  });
+});
+
+describe('when Redis is down', () => {
+  let port: number;
+  let redis: ChildProcess;
+  let deps: TestDeps;
+  beforeAll(async () => {
+    port = await freePort();
+    redis = await startRedis(port);
+    deps = await openTestDeps({ redisUrl: `redis://127.0.0.1:${port}`, env: { RATE_LIMIT_LESSON_MAX: '2' } });
+    await stop(redis);
+  });
+  afterAll(async () => {
+    await deps.close();
+    await stop(redis);
+  });
+
+  it('then the shared limiter fails open (200, degraded) within the dependency bound, the admin key limiter fails closed (503), and both recover', async () => {
+    // Built while Redis is down: the store's script loading fails at start and must recover.
+    const app = buildApp(deps);
+    const started = Date.now();
+    const open = await request(app).get('/api/v1/limits/redis').expect(200);
+    expect(Date.now() - started).toBeLessThan(2500);
+    expect(open.body).toMatchObject({ store: 'redis', allowed: true, degraded: true, remaining: null });
+    expect(open.headers.ratelimit).toBeUndefined();
+
+    const closed = await request(app).get('/api/v1/admin/sessions').set('X-API-Key', 'anything').expect(503);
+    expect(closed.body.error.code).toBe('REDIS_UNAVAILABLE');
+
+    redis = await startRedis(port);
+    let recovered: request.Response | undefined;
+    for (let i = 0; i < 50 && recovered?.body.degraded !== false; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      recovered = await request(app).get('/api/v1/limits/redis');
+    }
+    expect(recovered?.body).toMatchObject({ degraded: false, remaining: 1 });
+    await request(app).get('/api/v1/limits/redis').expect(200);
+    await request(app).get('/api/v1/limits/redis').expect(429);
+  });
+});
