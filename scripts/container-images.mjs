@@ -236,6 +236,8 @@ function ensureBase() {
   log(`building ${BASE}: debootstrap --variant=minbase bookworm ${target} ${mirror}`);
   try {
     execFileSync('debootstrap', ['--variant=minbase', 'bookworm', target, mirror], { stdio: ['ignore', 'ignore', 'inherit'] });
+    // debootstrap leaves the ~85 MB of .deb files it installed; no image needs them.
+    execFileSync('sh', ['-c', 'rm -rf "$1"/var/cache/apt/archives/*.deb "$1"/var/lib/apt/lists/*', 'sh', target]);
     // The root's sources.list names the same mirror, so `apt-get install` in a stand-in works.
     execFileSync('sh', ['-c', `tar -C "$1" -c . | docker import - "$2"`, 'sh', target, BASE], { stdio: 'inherit' });
   } finally {
@@ -272,7 +274,7 @@ function buildStandin(name) {
     for (const [file, text] of Object.entries(spec.files ?? {})) writeFileSync(path.join(dir, file), text);
     spec.context?.(dir);
     const started = Date.now();
-    execFileSync('docker', ['build', '-q', '--label', 'statelab.standin=true', '-t', name, dir], { stdio: ['ignore', 'ignore', 'inherit'] });
+    execFileSync('docker', ['build', '-q', '--force-rm', '--label', 'statelab.standin=true', '-t', name, dir], { stdio: ['ignore', 'ignore', 'inherit'] });
     log(`built stand-in ${name} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
