@@ -239,7 +239,8 @@ function ensureBase() {
     // debootstrap leaves the ~85 MB of .deb files it installed; no image needs them.
     execFileSync('sh', ['-c', 'rm -rf "$1"/var/cache/apt/archives/*.deb "$1"/var/lib/apt/lists/*', 'sh', target]);
     // The root's sources.list names the same mirror, so `apt-get install` in a stand-in works.
-    execFileSync('sh', ['-c', `tar -C "$1" -c . | docker import - "$2"`, 'sh', target, BASE], { stdio: 'inherit' });
+    // stdout (the new image id) stays out of `ensure`'s own output, which callers parse.
+    execFileSync('sh', ['-c', `tar -C "$1" -c . | docker import - "$2"`, 'sh', target, BASE], { stdio: ['ignore', 'ignore', 'inherit'] });
   } finally {
     rmSync(target, { recursive: true, force: true });
   }
