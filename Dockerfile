@@ -19,7 +19,10 @@ RUN npm ci --ignore-scripts
 FROM deps AS build
 COPY tsconfig.json tsconfig.build.json prisma.config.ts ./
 COPY prisma ./prisma
-COPY scripts ./scripts
+# Only the Prisma launcher and its WASM bridge: the rest of scripts/ (the native launcher) is not
+# needed in the image, and copying it would rebuild every layer below on each launcher change.
+COPY scripts/prisma.mjs ./scripts/prisma.mjs
+COPY scripts/prisma-engine ./scripts/prisma-engine
 COPY src ./src
 # `npm run build` generates the Prisma client (WASM only, no database needed), then runs tsc.
 RUN npm run build
@@ -38,7 +41,7 @@ COPY --from=prod-deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY package.json prisma.config.ts ./
 COPY prisma ./prisma
-COPY scripts ./scripts
+COPY --from=build /app/scripts ./scripts
 USER node
 EXPOSE 3000
 # Slim images have no curl; Node 20 has fetch. /ready checks Redis and PostgreSQL, so a replica

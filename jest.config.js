@@ -28,5 +28,13 @@ module.exports = {
       globalSetup: '<rootDir>/test/support/e2e-setup.ts',
       globalTeardown: '<rootDir>/test/support/e2e-teardown.ts',
     },
+    // Not part of `npm test`: `npm run test:containers` (Docker engine + docker-compose needed).
+    {
+      ...base,
+      displayName: 'containers',
+      testMatch: ['<rootDir>/test/containers/**/*.test.ts'],
+      globalSetup: '<rootDir>/test/containers/setup.ts',
+      globalTeardown: '<rootDir>/test/containers/teardown.ts',
+    },
   ],
 };
