@@ -97,12 +97,12 @@ describe('the kubernetes render of the one nginx template', () => {
       .replace(/\/tmp\/nginx\//g, 'PREFIX/tmp/');
     const original = committed.split('\n');
     const changed = variant.split('\n').map((line, i) => [line, original[i]] as const).filter(([a, b]) => a !== b);
-    // Only the three upstream servers, the resolver, the pid file and the temp paths differ.
+    // Only the three upstream servers, the resolver, the pid file and the temp/cache paths differ.
     expect(changed.map(([, before]) => before!.trim().split(' ')[0])).toEqual(
       expect.arrayContaining(['server', 'resolver', 'pid']),
     );
     for (const [, before] of changed) {
-      expect(before!).toMatch(/^\s*(server statelab-app-headless|resolver kube-dns|pid \/tmp\/nginx\.pid|(client_body|proxy|fastcgi|uwsgi|scgi)_temp_path\s+\/tmp\/nginx\/)/);
+      expect(before!).toMatch(/^\s*(server statelab-app-headless|resolver kube-dns|pid \/tmp\/nginx\.pid|((client_body|proxy|fastcgi|uwsgi|scgi)_temp_path|proxy_cache_path)\s+\/tmp\/nginx\/)/);
     }
     expect(changed.filter(([, before]) => /^\s*server /.test(before!))).toHaveLength(3);
 
