@@ -48,4 +48,5 @@ EXPOSE 3000
 # that lost a dependency turns unhealthy and compose/Swarm can act on it.
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/ready',{signal:AbortSignal.timeout(2500)}).then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
-CMD ["node", "dist/src/server.js"]
+# Heap cap: the same flags as the native launcher (REPLICA_NODE_FLAGS in scripts/lib/components.mjs).
+CMD ["node", "--max-old-space-size=96", "dist/src/server.js"]

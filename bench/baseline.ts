@@ -1,5 +1,6 @@
 import { fork } from 'node:child_process';
 import path from 'node:path';
+import replicaNodeFlags from '../scripts/lib/replica-node-flags.json';
 
 export interface BaselineServer {
   url: string;
@@ -7,10 +8,13 @@ export interface BaselineServer {
   stop(): Promise<void>;
 }
 
-/** Forks bench/baseline-server.ts (through tsx) and resolves once it listens. */
+/**
+ * Forks bench/baseline-server.ts (through tsx) and resolves once it listens. It runs with the
+ * replicas' V8 flags: the ratio is to price the middleware, not a different heap size.
+ */
 export function startBaselineServer(timeoutMs = 15_000): Promise<BaselineServer> {
   const child = fork(path.join(__dirname, 'baseline-server.ts'), [], {
-    execArgv: ['--import', 'tsx'],
+    execArgv: [...replicaNodeFlags, '--import', 'tsx'],
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
   const stop = (): Promise<void> =>

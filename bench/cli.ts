@@ -11,6 +11,7 @@ import { timestampDirName, writeReport } from './report/write';
 import type { Results } from './results-schema';
 import { applicableScenarios, runBenchmarks, type Progress, type RunnerOptions } from './runner';
 import { SCENARIOS } from './scenarios';
+import { cpuBreakdown, MIN_CPU_US } from './summary';
 
 function progressPrinter(): (p: Progress) => void {
   const tty = process.stderr.isTTY;
@@ -53,6 +54,15 @@ function printSummary(results: Results): void {
   for (const r of results.ratios) {
     const verdict = r.target === null || r.summary.median === null ? '' : r.summary.median >= r.target ? `  (target ≥ ${r.target}: met)` : `  (target ≥ ${r.target}: missed by ${percent(1 - r.summary.median / r.target)})`;
     out.push(`  ${r.name.padEnd(34)} ${fmt(r.summary.median, 2)}  [${fmt(r.summary.min, 2)}–${fmt(r.summary.max, 2)}]${verdict}`);
+  }
+  const cpu = results.scenarios.filter((s) => cpuBreakdown(s).length > 0);
+  if (cpu.length) {
+    out.push('', `CPU per response (µs, median of runs; processes under ${MIN_CPU_US} µs left out):`);
+    for (const s of cpu) {
+      const parts = cpuBreakdown(s);
+      const total = parts.reduce((n, p) => n + p.us, 0);
+      out.push(`  ${s.name.padEnd(25)} ${fmt(total).padStart(5)} = ${parts.map((p) => `${p.name} ${fmt(p.us)}`).join(' + ')}`);
+    }
   }
   if (results.memory?.length) {
     out.push('', `memory at the end of the run (RSS): ${results.memory.map((m) => `${m.name} ${fmt(m.rssMiB, 0)} MiB`).join(', ')}`);
@@ -97,6 +107,8 @@ async function main(argv: string[]): Promise<number> {
       clients: args.clients,
       overrides,
       servers: servers.filter((s) => s.name !== 'nginx'),
+      // Redis too: a session read's price is paid partly there (not pinned: it is not ours to move).
+      cpuProcesses: clusterProcesses(await clusterDir(), /^(app-\d+|nginx|redis)$/),
       ...(plan ? { serverCpus: plan.servers } : {}),
       onProgress: progressPrinter(),
     };

@@ -1,8 +1,9 @@
 // The server processes a bench run measures: the replicas of the native cluster (pids from the
 // launcher's state file) and the harness's own baseline server. Used to pin them to cores
-// (`--pin`) and to report each one's memory (RSS) at the end of the run.
+// (`--pin`), to report each one's memory (RSS) at the end of the run, and to report the CPU time
+// each one (Redis included) spent per response.
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -11,14 +12,54 @@ export interface ServerProcess {
   pid: number;
 }
 
-/** The replicas (app-N) and nginx the launcher started, from `<CLUSTER_DIR>/state.json`. */
-export function clusterProcesses(clusterDir: string): ServerProcess[] {
+/**
+ * Processes the launcher started, from `<CLUSTER_DIR>/state.json`: by default the replicas (app-N)
+ * and nginx, the ones `--pin` moves.
+ */
+export function clusterProcesses(clusterDir: string, names: RegExp = /^(app-\d+|nginx)$/): ServerProcess[] {
   const file = path.join(clusterDir, 'state.json');
   if (!existsSync(file)) return [];
   const state = JSON.parse(readFileSync(file, 'utf8')) as { components?: { name?: string; pid?: number }[] };
   return (state.components ?? [])
-    .filter((c): c is ServerProcess => typeof c.name === 'string' && typeof c.pid === 'number' && /^(app-\d+|nginx)$/.test(c.name))
+    .filter((c): c is ServerProcess => typeof c.name === 'string' && typeof c.pid === 'number' && names.test(c.name))
     .filter((c) => existsSync(`/proc/${c.pid}`));
+}
+
+/** Clock ticks per second of /proc's CPU times (USER_HZ; 100 on every Linux we know of). */
+const CLOCK_TICKS = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+/** user + system CPU seconds of one process, from /proc/PID/stat; null once it is gone. */
+function ownCpuSeconds(pid: number): { cpu: number; ppid: number } | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) may hold spaces and parentheses: count fields after the last ')'.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { cpu: (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS, ppid: Number(fields[1]) };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * CPU seconds (user + system) used so far by a process and its live children: nginx's work is
+ * done by its workers, not by the master whose pid the launcher records.
+ */
+export function cpuSeconds(pid: number): number | null {
+  const own = ownCpuSeconds(pid);
+  if (!own) return null;
+  let total = own.cpu;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry) || Number(entry) === pid) continue;
+    const child = ownCpuSeconds(Number(entry));
+    if (child?.ppid === pid) total += child.cpu;
+  }
+  return total;
 }
 
 /** Resident set size in MiB (Linux /proc), or null where it cannot be read. */

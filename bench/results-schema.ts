@@ -36,6 +36,10 @@ export const runSchema = z.object({
   statusCodes: z.record(z.string(), z.number().int()),
   perReplica: z.record(z.string(), z.number().int()).describe('responses per X-Instance-Id; they add up to responses'),
   generatorCpu: num.describe('load generator CPU time / wall time (1 = one core saturated)'),
+  cpuPerResponseUs: z
+    .record(z.string(), num)
+    .optional()
+    .describe('CPU time (user + system) each server process spent during the measurement, per response, in microseconds'),
   counter: counterCheckSchema.optional(),
 });
 
@@ -68,6 +72,7 @@ export const scenarioResultSchema = z.object({
     non2xx: z.number().int(),
     perReplica: z.record(z.string(), z.number().int()),
     generatorCpu: spreadSchema,
+    cpuPerResponseUs: z.record(z.string(), spreadSchema).optional().describe('per server process, over the runs'),
     lostUpdates: spreadSchema.optional(),
   }),
   warnings: z.array(z.string()),

@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { startBaselineServer, type BaselineServer } from './baseline';
 import { createSessions, deleteSessions, makeClients, readCounter, type SimulatedClient } from './clients';
 import { measureLoad, type LoadMeasurement } from './load';
-import { pinProcess, rssMiB, type ServerProcess } from './processes';
+import { cpuSeconds, pinProcess, rssMiB, type ServerProcess } from './processes';
 import type { RunResult, ScenarioResult } from './results-schema';
 import type { LoadParameters, Scenario } from './scenarios';
 import { computeRatios, scenarioWarnings, summarise } from './summary';
@@ -20,6 +20,8 @@ export interface RunnerOptions {
   overrides: Partial<LoadParameters>;
   /** Replicas (and nginx) whose memory is reported at the end of the run. */
   servers?: readonly ServerProcess[];
+  /** Server processes whose CPU time per response is reported (the baseline server is added). */
+  cpuProcesses?: readonly ServerProcess[];
   /** `--pin`: CPU list for every server process, the baseline server included. */
   serverCpus?: string;
   onProgress?: (progress: Progress) => void;
@@ -73,11 +75,36 @@ export function applicableScenarios(options: Pick<RunnerOptions, 'scenarios' | '
   });
 }
 
+/**
+ * CPU time each process spent while `work` ran, per response, in microseconds. Throughput on a
+ * small, shared machine swings with whatever else the host runs; the CPU a response cost each
+ * process — the replica, Redis, nginx — is what tells a student where the time went.
+ */
+async function cpuPerResponse<T extends { responses: number; perReplica: Record<string, number> }>(
+  processes: readonly ServerProcess[],
+  work: () => Promise<T>,
+): Promise<{ result: T; cpu: Record<string, number> }> {
+  const before = processes.map((p) => cpuSeconds(p.pid));
+  const result = await work();
+  const cpu: Record<string, number> = {};
+  // A replica (or the baseline) that answered none of the responses only idled through the run:
+  // its metrics scrapes are not part of what a response cost.
+  const answered = (name: string) => !/^(app-\d+|baseline)$/.test(name) || (result.perReplica[name] ?? 0) > 0;
+  processes.forEach((p, i) => {
+    const start = before[i];
+    const end = cpuSeconds(p.pid);
+    if (start === null || start === undefined || end === null || result.responses === 0 || !answered(p.name)) return;
+    cpu[p.name] = Math.round(((end - start) * 1e6 * 10) / result.responses) / 10;
+  });
+  return { result, cpu };
+}
+
 async function runOnce(
   scenario: Scenario,
   baseUrl: string,
   params: LoadParameters,
   clients: SimulatedClient[],
+  cpuProcesses: readonly ServerProcess[],
   report: (phase: Progress['phase'], elapsed: number, duration: number, responses: number) => void,
 ): Promise<Omit<RunResult, 'run'>> {
   const url = `${baseUrl}${scenario.path}`;
@@ -105,8 +132,9 @@ async function runOnce(
       await deleteSessions(baseUrl, namespace, clients);
       await createSessions(baseUrl, namespace, clients);
     }
-    const m = await load(params.durationSeconds, 'measure');
-    const { perClient2xx, ...measured } = m;
+    const { result: m, cpu } = await cpuPerResponse(cpuProcesses, () => load(params.durationSeconds, 'measure'));
+    const { perClient2xx, ...rest } = m;
+    const measured = cpuProcesses.length > 0 ? { ...rest, cpuPerResponseUs: cpu } : rest;
     let counter: RunResult['counter'];
     if (namespace && scenario.counter) {
       report('counter check', 0, 0, m.responses);
@@ -137,6 +165,7 @@ export async function runBenchmarks(options: RunnerOptions): Promise<RunnerOutpu
     pinned.push({ name: 'baseline', pid: baseline.pid });
   }
   let memory: MemoryRow[] = [];
+  const cpuProcesses = [...(options.cpuProcesses ?? []), ...(baseline ? [{ name: 'baseline', pid: baseline.pid }] : [])];
   const runsByScenario = new Map<string, RunResult[]>(scenarios.map((s) => [s.name, []]));
   const steps = scenarios.length * options.runs;
   let step = 0;
@@ -149,7 +178,7 @@ export async function runBenchmarks(options: RunnerOptions): Promise<RunnerOutpu
         const clients = makeClients(Math.min(options.clients, params.connections), baseUrl);
         const report = (phase: Progress['phase'], elapsedSeconds: number, durationSeconds: number, responses: number): void =>
           options.onProgress?.({ run, runs: options.runs, step, steps, scenario: scenario.name, phase, elapsedSeconds, durationSeconds, responses });
-        const measured = await runOnce(scenario, baseUrl, params, clients, report);
+        const measured = await runOnce(scenario, baseUrl, params, clients, cpuProcesses, report);
         runsByScenario.get(scenario.name)!.push({ run, ...measured });
       }
     }

@@ -29,6 +29,7 @@ export function summarise(runs: RunResult[]): ScenarioResult['summary'] {
   const rps = runs.map((r) => r.requestsPerSecond);
   const ci = confidenceInterval(rps);
   const counters = runs.flatMap((r) => (r.counter ? [r.counter.lostUpdates] : []));
+  const cpu = [...new Set(runs.flatMap((r) => Object.keys(r.cpuPerResponseUs ?? {})))];
   return {
     requestsPerSecond: { ...spreadOf(rps), ci95Low: finite(ci.low), ci95High: finite(ci.high), ci95HalfWidth: finite(ci.halfWidth) },
     latencyMs: { p50: latencyOf(runs, 'p50'), p95: latencyOf(runs, 'p95'), p99: latencyOf(runs, 'p99') },
@@ -37,8 +38,23 @@ export function summarise(runs: RunResult[]): ScenarioResult['summary'] {
     non2xx: runs.reduce((n, r) => n + r.non2xx, 0),
     perReplica: sumRecords(runs.map((r) => r.perReplica)),
     generatorCpu: spreadOf(runs.map((r) => r.generatorCpu)),
+    ...(cpu.length ? { cpuPerResponseUs: Object.fromEntries(cpu.map((name) => [name, spreadOf(runs.flatMap((r) => r.cpuPerResponseUs?.[name] ?? []))])) } : {}),
     ...(counters.length ? { lostUpdates: spreadOf(counters) } : {}),
   };
+}
+
+/** Below this a process only idled through the scenario (metrics scrapes, health checks). */
+export const MIN_CPU_US = 1;
+
+/**
+ * Median CPU µs per response of each server process that did work for this scenario, busiest
+ * first. Their sum is the CPU price of one response on this machine.
+ */
+export function cpuBreakdown(result: Pick<ScenarioResult, 'summary'>): { name: string; us: number }[] {
+  return Object.entries(result.summary.cpuPerResponseUs ?? {})
+    .map(([name, s]) => ({ name, us: s.median ?? 0 }))
+    .filter((x) => x.us >= MIN_CPU_US)
+    .sort((a, b) => b.us - a.us);
 }
 
 const pct = (x: number): string => `${Math.round(x * 100)} %`;

@@ -1,16 +1,16 @@
 // `npm run db:seed`: seeds an empty database (users and products); a second run changes nothing.
-import { createDatabase } from '../src/infra/database';
+import { closePostgres, createPostgres } from '../src/infra/database';
 import { seedIfEmpty } from '../src/infra/seed';
 
 async function main(): Promise<void> {
   const url = process.env.DATABASE_URL;
   if (!url) throw new Error('DATABASE_URL is not set');
-  const prisma = createDatabase(url, 10_000);
+  const postgres = createPostgres(url, 10_000);
   try {
-    const { seeded } = await seedIfEmpty(prisma);
+    const { seeded } = await seedIfEmpty(postgres.prisma);
     process.stdout.write(seeded ? 'seeded users and products\n' : 'database already has data; nothing seeded\n');
   } finally {
-    await prisma.$disconnect();
+    await closePostgres(postgres);
   }
 }
 

@@ -4,7 +4,9 @@
 //   node scripts/cluster.mjs demo                 foreground; Ctrl-C stops everything it started
 //   node scripts/cluster.mjs up | down [--clean]  detached, for scripts and tests
 //   node scripts/cluster.mjs status | logs [component] [-f]
-//   node scripts/cluster.mjs stop app-2 | start app-2
+//   node scripts/cluster.mjs stop|kill|pause|resume|start <component>   (app-N, redis, postgres, lab)
+//   node scripts/cluster.mjs restart [app-N]     one replica, or every replica in turn
+//   node scripts/cluster.mjs backup [dir] | restore <dir>   PostgreSQL + Redis (scripts/lib/backup.mjs)
 //   node scripts/cluster.mjs help                 every setting and its env variable
 // State (pid files, logs, rendered configs, data) lives in .cluster/ or $CLUSTER_DIR.
 // Plain ESM with no npm dependencies: it runs on a fresh clone before `npm ci`.
@@ -15,7 +17,7 @@ import { join, relative } from 'node:path';
 import { loadTopology, portsInUse, REPO_ROOT, SETTINGS } from './lib/topology.mjs';
 import { renderNginx, renderPrometheus } from './lib/render-config.mjs';
 import { ensureBinaries, ensureBuild, ensureNodeModules } from './lib/prerequisites.mjs';
-import { isPortOpen, sleep } from './lib/processes.mjs';
+import { isPortOpen, sleep, waitFor } from './lib/processes.mjs';
 import { acquireLock, releaseLock } from './lib/cluster-lock.mjs';
 import {
   livePid,
@@ -29,15 +31,20 @@ import {
 import {
   appEnvironment,
   exporterSpecs,
-  probe,
   runMigrations,
   startExporter,
+  startLab,
   startNginx,
   startPrivatePostgres,
   startPrivateRedis,
+  startPrivateSentinel,
   startPrometheus,
   startReplica,
+  sentinelList,
 } from './lib/components.mjs';
+import { redisCli } from './lib/private-services.mjs';
+import { ACTIONS, act, inspectCluster, rollingRestart } from './lib/cluster-control.mjs';
+import { backup, restore } from './lib/backup.mjs';
 
 // `cluster status | head` closes the pipe early; that is the reader's choice, not an error.
 process.stdout.on('error', (err) => {
@@ -122,6 +129,8 @@ async function up(topology, { foreground = false } = {}) {
     topology: { ...topology },
     components: [],
     appEnv: undefined,
+    // The lab's chaos buttons need this token; state.json is readable by its owner only.
+    lab: { token: randomBytes(24).toString('hex') },
   };
   const track = (name, pid, match) => recordPid(topology.clusterDir, name, pid, match);
   const remember = (record) => {
@@ -135,6 +144,7 @@ async function up(topology, { foreground = false } = {}) {
     let redisUrl = topology.redisUrl;
     if (!redisUrl) {
       redisUrl = remember(await step('redis', `private, 127.0.0.1:${topology.redisPort}`, () => startPrivateRedis({ topology, paths, track }))).url;
+      if (topology.redisMode === 'sentinel') await startRedisHa(topology, paths, track, remember);
     } else say(`redis             using REDIS_URL (not started by us)`);
     let databaseUrl = topology.databaseUrl;
     if (!databaseUrl) {
@@ -149,7 +159,8 @@ async function up(topology, { foreground = false } = {}) {
       await step('migrations', 'prisma migrate deploy', () => runMigrations({ paths, databaseUrl }));
     } else warn('scripts/prisma.mjs missing: the replicas will migrate the database as they start');
 
-    state.appEnv = appEnvironment({ redisUrl, databaseUrl, sessionSecret: randomBytes(24).toString('hex') });
+    const sentinels = topology.redisMode === 'sentinel' ? { list: sentinelList(topology), masterName: topology.redisHa.masterName } : undefined;
+    state.appEnv = appEnvironment({ redisUrl, databaseUrl, sessionSecret: randomBytes(24).toString('hex'), sentinels });
     state.urls = { redis: redisUrl, database: databaseUrl };
     writeState(topology.clusterDir, state);
     const replicas = await Promise.allSettled(
@@ -177,6 +188,14 @@ async function up(topology, { foreground = false } = {}) {
       }
     }
     remember(await step('prometheus', `0.0.0.0:${topology.prometheusPort}`, () => startPrometheus({ topology, paths, confFile: promConf, track })));
+    // The lab controller is a convenience on top of a working cluster: if it fails, the cluster
+    // still serves every route and the page shows the controller as unavailable.
+    try {
+      remember(await step('lab', `127.0.0.1:${topology.labPort} (behind nginx at /lab/api/)`, () => startLab({ topology, paths, track, lab: state.lab })));
+    } catch (err) {
+      await stopComponent(topology.clusterDir, { name: 'lab' });
+      warn(`the lab controller did not start (${err.message}); the page is read-only until \`npm run cluster -- start lab\``);
+    }
   } catch (err) {
     say('startup failed; stopping what was started…');
     await stopAll(topology.clusterDir, state.components);
@@ -190,6 +209,38 @@ async function up(topology, { foreground = false } = {}) {
   return { alreadyRunning: false, state };
 }
 
+/**
+ * REDIS_MODE=sentinel: the replica of the private Redis and three Sentinels. Ready only when the
+ * replica has copied the primary and every Sentinel knows the replica and the other two — before
+ * that, losing the primary could not be repaired.
+ */
+async function startRedisHa(topology, paths, track, remember) {
+  const { redisHa } = topology;
+  remember(
+    await step('redis-replica', `private, 127.0.0.1:${redisHa.replicaPort}, replica of 127.0.0.1:${topology.redisPort}`, async () => {
+      const record = await startPrivateRedis({ topology, paths, track, name: 'redis-replica' });
+      await waitFor('the replica to copy the primary', () => /master_link_status:up/.test(redisCli(redisHa.replicaPort, ['INFO', 'replication'])), { timeoutMs: 30_000 });
+      return record;
+    }),
+  );
+  for (const s of redisHa.sentinels) {
+    remember(await step(s.id, `127.0.0.1:${s.port}, watching "${redisHa.masterName}" (quorum ${redisHa.quorum})`, () => startPrivateSentinel({ topology, paths, track, name: s.id, fresh: true })));
+  }
+  await step('sentinels', 'each one seeing the replica and the other two', () =>
+    waitFor(
+      'the Sentinels to find each other',
+      () =>
+        redisHa.sentinels.every((s) => {
+          // redis-cli prints the reply's field names and values on alternate lines.
+          const lines = redisCli(s.port, ['SENTINEL', 'master', redisHa.masterName]).split('\n');
+          const field = (name) => (lines.includes(name) ? Number(lines[lines.indexOf(name) + 1]) : 0);
+          return field('num-slaves') >= 1 && field('num-other-sentinels') >= redisHa.sentinels.length - 1;
+        }),
+      { timeoutMs: 30_000 },
+    ),
+  );
+}
+
 /** Any pid file without a state entry (a start that failed or was interrupted) is stopped too. */
 async function stopStrayPids(clusterDir) {
   const { pidDir } = statePaths(clusterDir);
@@ -200,6 +251,12 @@ async function stopStrayPids(clusterDir) {
   }
 }
 
+/** The page's URL with the token that unlocks its buttons. */
+function labUrl(state) {
+  const base = `http://localhost:${state.topology.nginxPort}/`;
+  return state.lab?.token ? `${base}?token=${state.lab.token}` : base;
+}
+
 function printUrls(state) {
   const t = state.topology;
   const rel = relative(REPO_ROOT, t.clusterDir) || t.clusterDir;
@@ -207,14 +264,22 @@ function printUrls(state) {
   const lines = [
     '',
     'statelab is ready',
-    `  lab page & API   http://localhost:${t.nginxPort}/`,
+    `  open the lab     ${labUrl(state)}`,
+    `  API              http://localhost:${t.nginxPort}/api/v1/`,
     `  try              curl -i http://localhost:${t.nginxPort}/api/v1/stateless/info`,
     `  replicas         ${t.replicas.map((r) => `${r.id} http://127.0.0.1:${r.port}`).join('   ')}`,
     `  Prometheus       http://localhost:${t.prometheusPort}/`,
     `  Redis            ${state.urls?.redis ?? t.redisUrl}${names.has('redis') ? ' (private)' : ''}`,
+    ...(t.redisMode === 'sentinel'
+      ? [
+          `  Redis HA         replica 127.0.0.1:${t.redisHa.replicaPort}; Sentinels ${t.redisHa.sentinels.map((s) => s.port).join(', ')} ("${t.redisHa.masterName}")`,
+          `  failover         npm run cluster -- kill redis   (or: npm run chaos -- redis-failover)`,
+        ]
+      : []),
     `  PostgreSQL       ${state.urls?.database ?? t.databaseUrl}${names.has('postgres') ? ' (private)' : ''}`,
     `  logs             ${rel}/logs/   (npm run cluster -- logs app-2)`,
-    `  chaos            npm run cluster -- stop app-2   /   npm run cluster -- start app-2`,
+    `  chaos            npm run cluster -- stop|kill|pause|resume|start app-2   (or the lab page's buttons)`,
+    `  lab checks       npm run lab -- list   /   npm run lab -- check 1`,
     `  stop             ${state.foreground ? 'Ctrl-C' : 'npm run cluster -- down'}`,
     '',
   ];
@@ -240,45 +305,33 @@ async function status(topology) {
     say('not running (no state).');
     return 3;
   }
-  let healthy = 0;
-  for (const c of state.components) {
-    const pid = livePid(topology.clusterDir, c.name, c.match);
-    const ready = pid ? await probe(c) : false;
-    if (ready) healthy += 1;
-    const word = !pid ? 'stopped' : ready ? 'ready' : 'running, not ready';
-    console.log(`  ${c.name.padEnd(18)}${word.padEnd(20)}${String(pid ?? '-').padEnd(9)}${c.url}`);
+  const components = await inspectCluster(topology.clusterDir);
+  for (const c of components) {
+    const ready = c.role ? `ready, ${c.role}` : 'ready';
+    const word = c.state === 'down' ? 'stopped' : c.state === 'paused' ? 'paused (SIGSTOP)' : c.ready ? ready : 'running, not ready';
+    console.log(`  ${c.name.padEnd(18)}${word.padEnd(20)}${String(c.pid ?? '-').padEnd(9)}${c.url}`);
   }
-  if (healthy === state.components.length) return 0;
+  console.log(`\n  lab page: ${labUrl(state)}`);
+  const healthy = components.filter((c) => c.ready).length;
+  if (healthy === components.length) return 0;
   return healthy === 0 ? 3 : 1;
 }
 
-function findComponent(state, name) {
-  const c = state?.components.find((x) => x.name === name);
-  if (!c) throw new Error(`no component "${name}" in this cluster; known: ${(state?.components ?? []).map((x) => x.name).join(', ') || 'none (not running)'}`);
-  return c;
+/** stop/kill/pause/resume/start of one component, through the one process-control module. */
+async function control(topology, action, name) {
+  if (!readState(topology.clusterDir)) throw new Error('no cluster is running here (no state); start one with: npm run cluster -- up');
+  if (action === 'start') say(`${name}: starting…`);
+  say(await act(topology.clusterDir, name, action, { operator: true }));
 }
 
-async function stopOne(topology, name) {
-  const state = readState(topology.clusterDir);
-  const c = findComponent(state, name);
-  if (await stopComponent(topology.clusterDir, c)) say(`stopped ${name}`);
-  else say(`${name} was not running`);
-}
-
-async function startOne(topology, name) {
-  const state = readState(topology.clusterDir);
-  const c = findComponent(state, name);
-  if (!name.startsWith('app-')) throw new Error('only replicas (app-N) can be started alone; use up/down for the rest');
-  if (livePid(topology.clusterDir, c.name, c.match)) {
-    say(`${name} is already running`);
+async function restart(topology, name) {
+  if (name) {
+    await control(topology, 'stop', name);
+    await control(topology, 'start', name);
     return;
   }
-  const replica = state.topology.replicas.find((r) => r.id === name);
-  const paths = statePaths(topology.clusterDir);
-  const track = (n, pid, match) => recordPid(topology.clusterDir, n, pid, match);
-  const record = await step(name, `127.0.0.1:${replica.port}`, () => startReplica({ paths, replica, appEnv: state.appEnv, track }));
-  Object.assign(c, record);
-  writeState(topology.clusterDir, state);
+  say('rolling restart: each replica in turn, the others keep serving');
+  await rollingRestart(topology.clusterDir, { onStep: say });
 }
 
 function logs(topology, name, follow) {
@@ -337,11 +390,22 @@ async function demo(topology) {
 }
 
 function help() {
-  console.log(`usage: node scripts/cluster.mjs <demo|up|down [--clean]|status|logs [component] [-f]|stop app-N|start app-N>
+  console.log(`usage: node scripts/cluster.mjs <command>
+  demo                      start everything in the foreground; Ctrl-C stops it
+  up | down [--clean]       start detached / stop (and remove .cluster/)
+  status                    every component, its pid, whether it is ready; the lab URL
+  logs [component] [-f]     tail the logs
+  stop|kill|pause|resume|start <component>
+                            chaos by hand: app-N, redis, postgres (when private); lab (stop/start);
+                            REDIS_MODE=sentinel adds redis-replica, sentinel-1..3
+  restart [app-N]           one replica, or every replica in turn (rolling restart)
+  backup [dir]              PostgreSQL dump + Redis snapshot + manifest (default backups/<time>/)
+  restore <dir>             put a backup back: the database, then Redis (replicas keep running)
 
 Settings (environment variables, defaults in brackets):`);
   for (const [name, def, doc] of SETTINGS) console.log(`  ${name.padEnd(24)}[${def}] ${doc}`);
   console.log(`  ${'CLUSTER_DIR'.padEnd(24)}[.cluster] state dir: pid files, logs, configs, data
+  ${'REDIS_MODE'.padEnd(24)}[standalone] sentinel: a primary, a replica and three Sentinels; replicas follow failovers
   ${'REDIS_URL'.padEnd(24)}[private Redis] use this Redis instead of starting one
   ${'DATABASE_URL'.padEnd(24)}[private PostgreSQL] use this PostgreSQL instead of starting one`);
 }
@@ -354,7 +418,7 @@ async function main(argv) {
   }
   const topology = loadTopology();
   // demo takes the lock only while starting, so `stop app-2` works while it runs.
-  const needsLock = ['up', 'down', 'stop', 'start'].includes(command);
+  const needsLock = ['up', 'down', 'restart', 'restore', ...ACTIONS].includes(command);
   if (needsLock) await acquireLock(topology.clusterDir);
   try {
     switch (command) {
@@ -371,10 +435,27 @@ async function main(argv) {
       case 'logs':
         return await logs(topology, rest.find((a) => !a.startsWith('-')), rest.includes('-f') || rest.includes('--follow'));
       case 'stop':
+      case 'kill':
+      case 'pause':
+      case 'resume':
       case 'start': {
         const name = rest[0];
-        if (!name) throw new Error(`usage: cluster.mjs ${command} app-N`);
-        await (command === 'stop' ? stopOne(topology, name) : startOne(topology, name));
+        if (!name) throw new Error(`usage: cluster.mjs ${command} <component>   e.g. ${command} app-2`);
+        await control(topology, command, name);
+        return 0;
+      }
+      case 'restart':
+        await restart(topology, rest[0]);
+        return 0;
+      case 'backup': {
+        const { dir, manifest } = await backup(topology.clusterDir, rest[0]);
+        say(`backup written to ${dir}: ${JSON.stringify(manifest.counts)}`);
+        return 0;
+      }
+      case 'restore': {
+        if (!rest[0]) throw new Error('usage: cluster.mjs restore <backup dir>');
+        const { expected, restored } = await restore(topology.clusterDir, rest[0]);
+        say(`restored ${rest[0]}: ${JSON.stringify(restored)} (the backup held ${JSON.stringify(expected)})`);
         return 0;
       }
       default:

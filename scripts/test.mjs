@@ -22,6 +22,7 @@ if (!existsSync(path.join(root, 'node_modules', '.package-lock.json'))) {
 }
 step('generating the Prisma client', process.execPath, ['scripts/prisma.mjs', 'generate']);
 step('type-checking (tsc --noEmit)', process.execPath, ['node_modules/typescript/bin/tsc', '--noEmit']);
+step('type-checking the lab page (tsc -p tsconfig.page.json)', process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.page.json']);
 const jest = ['node_modules/jest/bin/jest.js'];
 const extra = process.argv.slice(2);
 if (extra.length > 0) {

@@ -1,6 +1,7 @@
 import express, { type Express, type RequestHandler } from 'express';
 import helmet from 'helmet';
 import type { Redis } from 'ioredis';
+import type { Pool } from 'pg';
 import type { Logger } from 'pino';
 import type { Config } from './config/config';
 import { AppError } from './errors/app-error';
@@ -10,6 +11,7 @@ import { auditLog } from './features/audit/audit-log';
 import { authRouter } from './features/auth/auth.routes';
 import { loginSessions } from './features/auth/login-sessions';
 import { limitsRouter } from './features/limits/limits.routes';
+import { idempotency } from './features/idempotency/idempotency.middleware';
 import { createMemoryBackend } from './features/local/memory-backend';
 import { opsRouter } from './features/ops/ops.routes';
 import { statelessRouter } from './features/stateless/stateless.routes';
@@ -23,6 +25,8 @@ export interface AppDeps {
   config: Config;
   redis: Redis;
   prisma: Database;
+  /** The connections under `prisma`, for plain SQL on every replica's path (infra/database.ts). */
+  pool: Pool;
   metrics: Metrics;
   logger: Logger;
   /** Reported by /stateless/info. */
@@ -73,11 +77,11 @@ export function createApp(deps: AppDeps): Express {
 
   app.use(opsRouter(deps));
   app.use('/api/v1/stateless', statelessRouter(deps));
-  app.use('/api/v1/stateful', sessionRouter(createRedisBackend(config, deps.redis), deps));
-  app.use('/api/v1/local', sessionRouter(createMemoryBackend(config), deps));
+  const audit = auditLog(deps.pool, config.instanceId, config.dependencyTimeoutMs, logger);
+  app.use('/api/v1/stateful', sessionRouter(createRedisBackend(config, deps.redis), deps, audit, idempotency(deps)));
+  app.use('/api/v1/local', sessionRouter(createMemoryBackend(config), deps, audit));
   // Lessons of issue 10: logging out, rate limits, the admin API.
   const logins = loginSessions(config, deps.redis);
-  const audit = auditLog(deps.prisma, config.instanceId, config.dependencyTimeoutMs, logger);
   app.use('/api/v1/auth', authRouter(deps, logins, audit));
   app.use('/api/v1/limits', limitsRouter(deps));
   app.use('/api/v1/admin', adminRouter(deps, logins, audit));

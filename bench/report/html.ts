@@ -1,7 +1,7 @@
 // report.html: one self-contained file (inline CSS and SVG, no scripts, no network) with the
 // charts an instructor projects and the same tables as report.md.
 import type { Results } from '../results-schema';
-import { MAX_REPLICA_SHARE } from '../summary';
+import { cpuBreakdown, MAX_REPLICA_SHARE } from '../summary';
 import { escapeHtml, fmt, ms, percent, range, sortedReplicas } from './format';
 import { environmentRows } from './markdown';
 import { barChart, groupedChart, PALETTE, stackedShareChart } from './svg';
@@ -64,6 +64,16 @@ export function renderHtml(r: Results): string {
     'Responses per replica',
     MAX_REPLICA_SHARE,
   );
+  const withCpu = s.filter((x) => cpuBreakdown(x).length > 0);
+  const cpuNames = [...new Set(withCpu.flatMap((x) => cpuBreakdown(x).map((p) => p.name)))].sort();
+  const cpu = withCpu.length
+    ? `<h2>CPU per response (µs, median of runs)</h2><p class="note">CPU time each server process spent during a measurement, divided by the responses: where one response's time went, Redis included.</p>` +
+      groupedChart(
+        withCpu.map((x) => ({ label: x.name, values: cpuNames.map((name) => ({ key: name, value: cpuBreakdown(x).find((p) => p.name === name)?.us ?? 0 })) })),
+        'µs',
+        'CPU per response',
+      )
+    : '';
   const counters = s.filter((x) => x.parameters.counter);
   const lost = counters.length
     ? `<h2>Lost updates</h2><p class="note">Per counter scenario, summed over runs: increments the server acknowledged with 2xx, the value the counter actually holds afterwards, and the difference.</p>` +
@@ -99,6 +109,7 @@ ${ratiosSection(r)}
 <h2>Throughput (requests/s)</h2><p class="note">Bar: median over ${r.settings.runs} runs. Whisker: 95 % confidence interval of the mean (Student t). Dots: slowest and fastest run.</p>${throughput}
 <h2>Latency percentiles (ms, 2xx responses, median over runs)</h2><p class="note">autocannon is closed-loop: under overload these latencies are understated (coordinated omission).</p>${latency}
 <h2>Responses per replica (X-Instance-Id)</h2><p class="note">Dashed line: ${Math.round(MAX_REPLICA_SHARE * 100)} %. A scenario meant to spread that has one colour past it did not spread. “(single)”: not meant to spread (direct target or baseline).</p>${distribution}
+${cpu}
 ${lost}
 <h2>All numbers</h2>${table}
 <p class="note">Raw per-run numbers: results.json. How to read this report: docs/benchmarking.md.</p>

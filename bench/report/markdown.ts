@@ -1,6 +1,7 @@
 // report.md: tables a student can paste into a lab write-up. Every number here is also in
 // results.json; the Markdown only chooses and rounds.
 import type { Results } from '../results-schema';
+import { cpuBreakdown, MIN_CPU_US } from '../summary';
 import { fmt, ms, percent, range, sortedReplicas, table } from './format';
 
 export function environmentRows(r: Results): string[][] {
@@ -127,6 +128,27 @@ export function renderMarkdown(r: Results): string {
       'clock stops, each connection may have one request in flight that the server still applies but whose',
       '2xx the generator no longer counts. Those are not gains; lost updates are counted per session and only',
       'where the counter kept fewer increments than were acknowledged.',
+      '',
+    );
+  }
+
+  const cpu = r.scenarios.filter((s) => cpuBreakdown(s).length > 0);
+  if (cpu.length) {
+    const names = [...new Set(cpu.flatMap((s) => cpuBreakdown(s).map((p) => p.name)))].sort();
+    out.push('## CPU per response (µs, median of runs)', '');
+    out.push(
+      `CPU time (user + system) each server process spent during a measurement, divided by the responses. Their sum is what one response cost this machine, wherever it was paid: a session read's Redis round trip is paid partly in Redis. Processes under ${MIN_CPU_US} µs are left out (–).`,
+      '',
+    );
+    out.push(
+      table(
+        ['scenario', ...names, 'total'],
+        cpu.map((s) => {
+          const parts = cpuBreakdown(s);
+          const of = (name: string) => parts.find((p) => p.name === name)?.us;
+          return [s.name, ...names.map((n) => (of(n) === undefined ? '–' : fmt(of(n)))), fmt(parts.reduce((n, p) => n + p.us, 0))];
+        }),
+      ),
       '',
     );
   }

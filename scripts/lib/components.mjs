@@ -2,10 +2,10 @@
 // record the launcher keeps in state.json: name, pid, log file, the command-line fragment that
 // identifies the pid as ours (`match`), and how to stop it.
 import { spawnSync } from 'node:child_process';
-import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnDetached, waitFor } from './processes.mjs';
-import { pgQuery, redisPing, startPostgres, startRedis, which } from './private-services.mjs';
+import { pgQuery, redisPing, startPostgres, startRedis, startSentinel, which } from './private-services.mjs';
 import { REPO_ROOT } from './topology.mjs';
 
 /** GET `url`; resolves with the HTTP status, or 0 when nothing answered within `timeoutMs`. */
@@ -24,10 +24,40 @@ const ok = (url) => async () => (await httpStatus(url)) === 200;
 // Every start takes `track(name, pid, match)`, called right after the spawn: the pid file then
 // exists before the readiness wait, so an interrupted or failed start can still be cleaned up.
 
-export async function startPrivateRedis({ topology, paths, track }) {
-  const onSpawn = (pid) => track('redis', pid, 'redis-server');
-  const redis = await startRedis({ port: topology.redisPort, dir: join(paths.dir, 'redis'), onSpawn });
-  return { name: 'redis', pid: redis.pid, log: redis.logFile, match: 'redis-server', url: redis.url };
+/**
+ * The private Redis (`redis`), or in REDIS_MODE=sentinel either of the pair: `redis` (the first
+ * primary) and `redis-replica`. The names stay with the processes; which one is primary right
+ * now is Sentinel's to say (`npm run cluster -- status`). A restarted former primary comes back
+ * as a primary of its own for a moment, until the Sentinels tell it to follow the new one; the
+ * replicas never write to it, because they ask the Sentinels where the primary is.
+ */
+export async function startPrivateRedis({ topology, paths, track, name = 'redis' }) {
+  const onSpawn = (pid) => track(name, pid, 'redis-server');
+  const replicaOf = name === 'redis-replica' ? { host: '127.0.0.1', port: topology.redisPort } : undefined;
+  const port = name === 'redis-replica' ? topology.redisHa.replicaPort : topology.redisPort;
+  const redis = await startRedis({ port, dir: join(paths.dir, name), onSpawn, replicaOf });
+  return { name, pid: redis.pid, log: redis.logFile, match: 'redis-server', url: redis.url };
+}
+
+/** One of the three Sentinels of REDIS_MODE=sentinel; `fresh` on `up` (see startSentinel). */
+export async function startPrivateSentinel({ topology, paths, track, name, fresh = false }) {
+  const sentinel = topology.redisHa.sentinels.find((s) => s.id === name);
+  const onSpawn = (pid) => track(name, pid, 'redis');
+  const started = await startSentinel({
+    port: sentinel.port,
+    dir: join(paths.dir, name),
+    masterName: topology.redisHa.masterName,
+    master: { host: '127.0.0.1', port: topology.redisPort },
+    quorum: topology.redisHa.quorum,
+    fresh,
+    onSpawn,
+  });
+  return { name, pid: started.pid, log: started.logFile, match: 'redis', url: started.url };
+}
+
+/** REDIS_SENTINELS for the replicas: where to ask for the primary. */
+export function sentinelList(topology) {
+  return topology.redisHa.sentinels.map((s) => `127.0.0.1:${s.port}`).join(',');
 }
 
 export async function startPrivatePostgres({ topology, paths, track }) {
@@ -69,8 +99,11 @@ export async function runMigrations({ paths, databaseUrl }) {
 }
 
 /** Environment for every replica; stored in state.json so `start app-N` reproduces it. */
-export function appEnvironment({ redisUrl, databaseUrl, sessionSecret }) {
+export function appEnvironment({ redisUrl, databaseUrl, sessionSecret, sentinels }) {
   return {
+    // REDIS_MODE=sentinel: the replicas find the primary through the Sentinels (REDIS_URL is
+    // then only the first primary, used by the exporter and backups).
+    ...(sentinels ? { REDIS_SENTINELS: sentinels.list, REDIS_SENTINEL_NAME: sentinels.masterName } : {}),
     NODE_ENV: process.env.NODE_ENV || 'production',
     LOG_LEVEL: process.env.LOG_LEVEL || 'info',
     REDIS_URL: redisUrl,
@@ -83,9 +116,20 @@ export function appEnvironment({ redisUrl, databaseUrl, sessionSecret }) {
   };
 }
 
+/**
+ * V8 flags of every replica (replica-node-flags.json, read by the bench's baseline server too,
+ * and copied into the Dockerfile's CMD: test/unit/compose-files.test.ts keeps them equal). Teaching note: V8 sizes the heap by the machine's memory and, under
+ * load, lets the old generation fill with garbage long before it collects it: a replica grew to
+ * ~160 MiB in a 60 s bench while its live heap stayed near 25 MB. A cap of 96 MB makes V8
+ * collect sooner — ~113 MiB after the same run, at no throughput cost the bench can see
+ * (docs/benchmarking.md). Capping the young generation too (--max-semi-space-size) saved
+ * another ~14 MiB but costs a scavenge every few requests, so it is left at V8's default.
+ */
+export const REPLICA_NODE_FLAGS = JSON.parse(readFileSync(join(REPO_ROOT, 'scripts', 'lib', 'replica-node-flags.json'), 'utf8'));
+
 export async function startReplica({ paths, replica, appEnv, track, timeoutMs = 90_000 }) {
   const log = join(paths.logDir, `${replica.id}.log`);
-  const child = spawnDetached(process.execPath, ['dist/src/server.js'], {
+  const child = spawnDetached(process.execPath, [...REPLICA_NODE_FLAGS, 'dist/src/server.js'], {
     cwd: REPO_ROOT,
     logFile: log,
     env: { ...process.env, ...appEnv, PORT: String(replica.port), HOST: replica.host, INSTANCE_ID: replica.id },
@@ -109,8 +153,12 @@ export async function startNginx({ topology, paths, confFile, track }) {
   const child = spawnDetached(bin, [...base, '-g', 'daemon off;'], { logFile: log });
   track('nginx', child.pid, 'nginx');
   const url = `http://127.0.0.1:${topology.nginxPort}`;
-  await waitFor('nginx', ok(`${url}/health`), { timeoutMs: 15_000, child, logFile: errorLog });
-  return { name: 'nginx', pid: child.pid, log: errorLog, match: 'nginx', url };
+  // Probed on its stub_status listener, which nginx answers itself. Not /health: that is proxied
+  // to a replica, and a probe that reaches a replica while it restarts makes nginx bench it
+  // (max_fails=1) for fail_timeout — 5 s in which no traffic, and no fault, reaches it.
+  const statusUrl = `http://127.0.0.1:${topology.nginxStatusPort}/stub_status`;
+  await waitFor('nginx', ok(statusUrl), { timeoutMs: 15_000, child, logFile: errorLog });
+  return { name: 'nginx', pid: child.pid, log: errorLog, match: 'nginx', url, statusUrl };
 }
 
 /** Exporter command lines for the Debian packages' binaries. */
@@ -172,9 +220,37 @@ export async function startPrometheus({ topology, paths, confFile, track }) {
   return { name: 'prometheus', pid: child.pid, log, match: 'prometheus', url };
 }
 
+/**
+ * The lab controller (src/lab/): its own process, so a crash there never takes a replica or
+ * nginx with it. Loopback only; nginx proxies /lab/api/ to it. It reaches the cluster through
+ * nginx like any client, and acts on processes through scripts/lib/cluster-control.mjs.
+ */
+export async function startLab({ topology, paths, track, lab }) {
+  const log = join(paths.logDir, 'lab.log');
+  const child = spawnDetached(process.execPath, ['dist/src/lab/lab-server.js'], {
+    cwd: REPO_ROOT,
+    logFile: log,
+    env: {
+      ...process.env,
+      NODE_ENV: process.env.NODE_ENV || 'production',
+      LAB_HOST: '127.0.0.1',
+      LAB_PORT: String(topology.labPort),
+      LAB_TOKEN: lab.token,
+      CLUSTER_DIR: paths.dir,
+      NGINX_URL: `http://127.0.0.1:${topology.nginxPort}`,
+      PROMETHEUS_URL: `http://127.0.0.1:${topology.prometheusPort}`,
+    },
+  });
+  track('lab', child.pid, 'dist/src/lab/lab-server.js');
+  const url = `http://127.0.0.1:${topology.labPort}`;
+  await waitFor('lab', ok(`${url}/lab/api/health`), { timeoutMs: 30_000, child, logFile: log });
+  return { name: 'lab', pid: child.pid, log, match: 'dist/src/lab/lab-server.js', url };
+}
+
 /** One readiness probe per kind of component, for `status`. */
 export async function probe(record) {
-  if (record.name === 'redis') return redisPing(new URL(record.url).port);
+  // Redis, its replica and the Sentinels all answer PING.
+  if (record.url?.startsWith('redis://')) return redisPing(new URL(record.url).port);
   if (record.name === 'postgres') {
     try {
       await pgQuery({ port: Number(new URL(record.url).port), sql: 'SELECT 1' });
@@ -183,6 +259,8 @@ export async function probe(record) {
       return false;
     }
   }
-  const path = record.name.startsWith('app-') ? '/ready' : record.name === 'nginx' ? '/health' : record.name === 'prometheus' ? '/-/ready' : '/metrics';
+  if (record.statusUrl) return (await httpStatus(record.statusUrl)) === 200;
+  const paths = { prometheus: '/-/ready', lab: '/lab/api/health' };
+  const path = record.name.startsWith('app-') ? '/ready' : (paths[record.name] ?? '/metrics');
   return (await httpStatus(`${record.url}${path}`)) === 200;
 }

@@ -38,15 +38,29 @@ export function ensureNodeModules(log) {
 
 /**
  * Runs `npm run build` (which generates the git-ignored Prisma client, then compiles) when
- * dist/src/server.js is missing or older than any file under src/ or prisma/.
+ * dist/src/server.js is missing or older than any file under src/ or prisma/, and bundles the lab
+ * page when public/assets/lab.js is missing or older than its sources (public/src/, the contract
+ * in src/lab/lab-types.ts, the lockfile that pins esbuild and uPlot).
  */
 export function ensureBuild(log) {
   const server = join(REPO_ROOT, 'dist', 'src', 'server.js');
   const builtAt = existsSync(server) ? statSync(server).mtimeMs : 0;
   const sourceAt = Math.max(newestMtime(join(REPO_ROOT, 'src')), newestMtime(join(REPO_ROOT, 'prisma')));
-  if (builtAt >= sourceAt) return;
-  log(builtAt ? 'sources changed since the last build: npm run build…' : 'building (npm run build)…');
-  run('npm', ['run', 'build', '--silent'], { what: 'npm run build' });
+  if (builtAt < sourceAt) {
+    log(builtAt ? 'sources changed since the last build: npm run build…' : 'building (npm run build)…');
+    run('npm', ['run', 'build', '--silent'], { what: 'npm run build' });
+  }
+  const page = join(REPO_ROOT, 'public', 'assets', 'lab.js');
+  const pageBuiltAt = existsSync(page) ? statSync(page).mtimeMs : 0;
+  const pageSourceAt = Math.max(
+    newestMtime(join(REPO_ROOT, 'public', 'src')),
+    newestMtime(join(REPO_ROOT, 'src', 'lab', 'lab-types.ts')),
+    newestMtime(join(REPO_ROOT, 'package-lock.json')),
+  );
+  if (pageBuiltAt >= pageSourceAt) return;
+  log(pageBuiltAt ? 'lab page sources changed: bundling it again…' : 'bundling the lab page (npm run build:page)…');
+  // A child node, not an import: esbuild is loaded only after ensureNodeModules has installed it.
+  run(process.execPath, [join(REPO_ROOT, 'scripts', 'build-page.mjs')], { what: 'building the lab page' });
 }
 
 /** The system binaries the cluster uses, with the Debian package that provides each. */

@@ -2,7 +2,7 @@
 // installed binaries on their own ports, with all state under a directory we own, so they never
 // touch (or depend on) a system-wide service. Plain ESM, no npm dependencies.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join, resolve } from 'node:path';
@@ -49,31 +49,64 @@ export async function pgQuery({ host = LOCALHOST, port, user = 'postgres', datab
   }
 }
 
-/** Sends PING over RESP and resolves true on +PONG. */
-export function redisPing(port, host = LOCALHOST, timeoutMs = 500) {
-  return new Promise((resolvePing) => {
+/**
+ * Sends one inline command over RESP and resolves with the raw reply once `complete(reply)` says
+ * it has all of it, or undefined when nothing (complete) came within `timeoutMs`.
+ */
+function redisRaw(port, command, complete, host = LOCALHOST, timeoutMs = 500) {
+  return new Promise((resolveReply) => {
     const socket = net.connect({ host, port });
     let reply = '';
-    const done = (ok) => {
+    const done = (value) => {
       socket.destroy();
-      resolvePing(ok);
+      resolveReply(value);
     };
-    socket.setTimeout(timeoutMs, () => done(false));
-    socket.once('connect', () => socket.write('PING\r\n'));
+    socket.setTimeout(timeoutMs, () => done(undefined));
+    socket.once('connect', () => socket.write(`${command}\r\n`));
     socket.on('data', (chunk) => {
       reply += chunk.toString();
-      if (reply.includes('\r\n')) done(reply.startsWith('+PONG'));
+      if (complete(reply)) done(reply);
     });
-    socket.once('error', () => done(false));
+    socket.once('error', () => done(undefined));
   });
 }
 
+/** Sends PING over RESP and resolves true on +PONG. */
+export async function redisPing(port, host = LOCALHOST, timeoutMs = 500) {
+  const reply = await redisRaw(port, 'PING', (r) => r.includes('\r\n'), host, timeoutMs);
+  return reply?.startsWith('+PONG') ?? false;
+}
+
+/** 'primary' | 'replica' | 'sentinel' from the ROLE command, or undefined when it does not answer. */
+export async function redisRole(port, host = LOCALHOST, timeoutMs = 500) {
+  // ROLE answers an array whose first element names the role; its first line is enough.
+  const reply = await redisRaw(port, 'ROLE', (r) => /\r\n\$\d+\r\n\w+\r\n/.test(r) || r.startsWith('-'), host, timeoutMs);
+  const role = reply?.match(/\r\n\$\d+\r\n(\w+)\r\n/)?.[1];
+  return { master: 'primary', slave: 'replica', sentinel: 'sentinel' }[role];
+}
+
 /**
- * Starts `redis-server` on 127.0.0.1:port with no persistence (sessions in a teaching cluster
- * are disposable). Log and pid file live in `dir`. Resolves once PING answers.
+ * Starts `redis-server` on 127.0.0.1:port with its data in `dir`: an append-only file, as the
+ * compose file's Redis has, so sessions, counters and idempotency records survive a crash and a
+ * restart of Redis (the lesson "the state now lives in Redis, so Redis must survive").
+ *
+ * Teaching note: `appendfsync everysec` writes every command to the file before Redis answers,
+ * and fsyncs the file once a second. A killed Redis process (kill -9) loses nothing it
+ * acknowledged: the kernel holds the written data. Only a machine that loses power or panics
+ * loses up to about one second of writes. `always` would fsync before every answer and close
+ * that window too, at the price of one disk flush per write batch — throughput then follows the
+ * disk's fsync latency (docs/labs.md has the numbers measured here). RDB snapshots stay off
+ * (`save ""`): the AOF is the one copy, and `npm run cluster -- backup` takes snapshots on demand.
+ *
+ * A `dump.rdb` in `dir` without an AOF beside it (a restored backup) is loaded instead: Redis
+ * starts with the AOF off, reads the RDB, and `CONFIG SET appendonly yes` then writes the AOF
+ * from memory — the documented way to switch a dataset to AOF. (Started with the AOF on and no
+ * AOF yet, Redis 7 would ignore the RDB and start empty.)
+ *
+ * Log and pid file live in `dir`. Resolves once PING answers (after the AOF is loaded).
  * `onSpawn(pid)`, if given, hears the pid at once, so a caller interrupted mid-start can stop it.
  */
-export async function startRedis({ port, dir, timeoutMs = 10_000, onSpawn }) {
+export async function startRedis({ port, dir, timeoutMs = 10_000, onSpawn, replicaOf }) {
   const bin = which('redis-server');
   if (!bin) {
     throw new Error('redis-server not found on PATH — install it with: sudo apt-get install -y redis-server');
@@ -83,17 +116,21 @@ export async function startRedis({ port, dir, timeoutMs = 10_000, onSpawn }) {
   mkdirSync(absDir, { recursive: true });
   const logFile = join(absDir, 'redis.log');
   const pidFile = join(absDir, 'redis.pid');
+  const seedFromRdb = existsSync(join(absDir, 'dump.rdb')) && !existsSync(join(absDir, 'appendonlydir'));
   const child = spawnDetached(
     bin,
     [
       '--port', String(port),
       '--bind', LOCALHOST,
       '--save', '',
-      '--appendonly', 'no',
+      '--appendonly', seedFromRdb ? 'no' : 'yes',
+      '--appendfsync', 'everysec',
       '--daemonize', 'no',
       '--dir', absDir,
       '--pidfile', pidFile,
       '--logfile', '',
+      // A replica (REDIS_MODE=sentinel) copies the primary; Sentinel may later promote it.
+      ...(replicaOf ? ['--replicaof', replicaOf.host, String(replicaOf.port)] : []),
     ],
     { logFile, cwd: absDir },
   );
@@ -102,6 +139,12 @@ export async function startRedis({ port, dir, timeoutMs = 10_000, onSpawn }) {
   const stop = () => stopPid(pid, { signal: 'SIGTERM', timeoutMs: 5_000 });
   try {
     await waitFor(`Redis on port ${port}`, () => redisPing(port), { timeoutMs, child, logFile });
+    if (seedFromRdb) {
+      redisCli(port, ['CONFIG', 'SET', 'appendonly', 'yes']);
+      await waitFor(`Redis on port ${port} writing its AOF from the loaded RDB`, () => aofWritten(port), { timeoutMs: 60_000, child, logFile });
+      // From now on the AOF is the one copy; a stale RDB beside it would only mislead.
+      rmSync(join(absDir, 'dump.rdb'), { force: true });
+    }
   } catch (err) {
     await stop();
     throw err;
@@ -109,23 +152,114 @@ export async function startRedis({ port, dir, timeoutMs = 10_000, onSpawn }) {
   return { url: `redis://${LOCALHOST}:${port}`, pid, logFile, stop };
 }
 
+/**
+ * Starts one Redis Sentinel on 127.0.0.1:port watching the primary named `masterName`.
+ *
+ * Teaching note: the timings are a demo's, so a student sees a failover within seconds.
+ * `down-after-milliseconds 1000`: a primary silent for 1 s is suspected down; production uses
+ * 5–30 s, because a garbage-collecting client, a slow disk or a busy network also make a healthy
+ * primary silent for a second, and every needless failover loses the writes not yet copied to
+ * the replica (replication is asynchronous). `failover-timeout 5000` (production: minutes) is how
+ * long a failover may take before another Sentinel may try again.
+ *
+ * Sentinel rewrites its own config file as it learns (the current primary, the other Sentinels,
+ * the replicas), so a restarted Sentinel knows what the others decided. `fresh: true` writes the
+ * file anew (a new cluster); otherwise an existing file is kept.
+ */
+export async function startSentinel({ port, dir, masterName, master, quorum, fresh = false, timeoutMs = 10_000, onSpawn }) {
+  const sentinelBin = which('redis-sentinel');
+  const serverBin = which('redis-server');
+  if (!sentinelBin && !serverBin) {
+    throw new Error('redis-sentinel not found on PATH — install it with: sudo apt-get install -y redis-sentinel');
+  }
+  await assertPortFree(port, 'Redis Sentinel', 'SENTINEL_PORT');
+  const absDir = resolve(dir);
+  mkdirSync(absDir, { recursive: true });
+  const confFile = join(absDir, 'sentinel.conf');
+  if (fresh || !existsSync(confFile)) {
+    writeFileSync(
+      confFile,
+      [
+        `port ${port}`,
+        `bind ${LOCALHOST}`,
+        'daemonize no',
+        `dir ${absDir}`,
+        `pidfile ${join(absDir, 'sentinel.pid')}`,
+        `sentinel monitor ${masterName} ${master.host} ${master.port} ${quorum}`,
+        `sentinel down-after-milliseconds ${masterName} 1000`,
+        `sentinel failover-timeout ${masterName} 5000`,
+        `sentinel parallel-syncs ${masterName} 1`,
+        '',
+      ].join('\n'),
+    );
+  }
+  const logFile = join(absDir, 'sentinel.log');
+  // Debian's redis-sentinel is redis-server started in Sentinel mode; either binary will do.
+  const child = sentinelBin ? spawnDetached(sentinelBin, [confFile], { logFile, cwd: absDir }) : spawnDetached(serverBin, [confFile, '--sentinel'], { logFile, cwd: absDir });
+  const { pid } = child;
+  onSpawn?.(pid);
+  try {
+    await waitFor(`Sentinel on port ${port}`, () => redisPing(port), { timeoutMs, child, logFile });
+  } catch (err) {
+    await stopPid(pid, { signal: 'SIGTERM', timeoutMs: 5_000 });
+    throw err;
+  }
+  return { url: `redis://${LOCALHOST}:${port}`, pid, logFile, stop: () => stopPid(pid, { signal: 'SIGTERM', timeoutMs: 5_000 }) };
+}
+
+/** Runs one redis-cli command against 127.0.0.1:port; resolves with its output, throws on an error reply. */
+export function redisCli(port, args, { host = LOCALHOST } = {}) {
+  const bin = which('redis-cli');
+  if (!bin) throw new Error('redis-cli not found on PATH — install it with: sudo apt-get install -y redis-tools');
+  const result = spawnSync(bin, ['-h', host, '-p', String(port), ...args], { encoding: 'utf8', timeout: 60_000 });
+  const out = (result.stdout ?? '').trim();
+  if (result.status !== 0 || /^(ERR|WRONGTYPE|LOADING|NOAUTH)/m.test(out)) {
+    throw new Error(`redis-cli ${args.join(' ')}: ${result.error?.message ?? (out || result.stderr.trim())}`);
+  }
+  return out;
+}
+
+/** True once AOF is on and no rewrite is pending or running (the rewrite succeeded). */
+function aofWritten(port) {
+  const info = Object.fromEntries(
+    redisCli(port, ['INFO', 'persistence'])
+      .split(/\r?\n/)
+      .filter((line) => line.includes(':'))
+      .map((line) => line.split(':')),
+  );
+  if (info.aof_last_bgrewrite_status === 'err') throw new Error('Redis could not write its AOF — see its log');
+  return info.aof_enabled === '1' && info.aof_rewrite_in_progress === '0' && info.aof_rewrite_scheduled === '0';
+}
+
+/** /usr/lib/postgresql/<v>/bin directories, highest version first. */
+function postgresBinDirs() {
+  const root = '/usr/lib/postgresql';
+  try {
+    return readdirSync(root)
+      .filter((v) => /^\d+(\.\d+)?$/.test(v))
+      .sort((a, b) => Number.parseFloat(b) - Number.parseFloat(a))
+      .map((v) => join(root, v, 'bin'));
+  } catch {
+    return [];
+  }
+}
+
 /** Directory holding initdb/postgres: $POSTGRES_BIN_DIR, else the highest /usr/lib/postgresql/<v>/bin. */
 export function findPostgresBinDir() {
   const override = process.env.POSTGRES_BIN_DIR;
   if (override) return existsSync(join(override, 'postgres')) ? override : undefined;
-  const root = '/usr/lib/postgresql';
-  let versions = [];
-  try {
-    versions = readdirSync(root).filter((v) => /^\d+(\.\d+)?$/.test(v));
-  } catch {
-    return undefined;
-  }
-  versions.sort((a, b) => Number.parseFloat(b) - Number.parseFloat(a));
-  for (const version of versions) {
-    const bin = join(root, version, 'bin');
-    if (existsSync(join(bin, 'postgres')) && existsSync(join(bin, 'initdb'))) return bin;
-  }
-  return undefined;
+  return postgresBinDirs().find((bin) => existsSync(join(bin, 'postgres')) && existsSync(join(bin, 'initdb')));
+}
+
+/**
+ * A PostgreSQL client tool (pg_dump, pg_restore): from $POSTGRES_BIN_DIR, else the highest
+ * installed version — pg_dump must be at least as new as the server it dumps — else PATH.
+ */
+export function findPostgresTool(name) {
+  const dirs = process.env.POSTGRES_BIN_DIR ? [process.env.POSTGRES_BIN_DIR] : postgresBinDirs();
+  const found = dirs.map((dir) => join(dir, name)).find((file) => existsSync(file)) ?? which(name);
+  if (!found) throw new Error(`${name} not found — install it with: sudo apt-get install -y postgresql-client (or set POSTGRES_BIN_DIR)`);
+  return found;
 }
 
 function lookupUser(name) {

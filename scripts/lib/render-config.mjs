@@ -103,6 +103,47 @@ function headerBlock(policy) {
   return lines.map((l) => `            ${l}`).join('\n');
 }
 
+/**
+ * /lab/api/: the lab controller's API and event stream. Natively it is a loopback process the
+ * launcher starts; the container and Kubernetes renders have no controller yet, so the page
+ * gets a clear JSON 503 instead of nginx's 404 page.
+ */
+function labLocation(topology, mode) {
+  const unavailable = (message) =>
+    [
+      '            default_type application/json;',
+      headerBlock(undefined),
+      `            return 503 '{"error":{"code":"LAB_UNAVAILABLE","message":"${message}"}}';`,
+    ].join('\n');
+  if (mode !== 'native') {
+    return [
+      '        location /lab/api/ {',
+      unavailable('The lab controller runs with the native launcher (npm run demo); in containers the page is read-only. See docs/deployment.md.'),
+      '        }',
+    ].join('\n');
+  }
+  return [
+    '        location /lab/api/ {',
+    `            proxy_pass http://127.0.0.1:${topology.labPort};`,
+    // proxy_set_header here replaces every inherited one, so the ones the lab needs are repeated.
+    '            proxy_set_header Connection "";',
+    // Host with its port: the controller compares Origin with it (same-origin POSTs only).
+    '            proxy_set_header Host $http_host;',
+    '            proxy_set_header X-Request-Id $statelab_request_id;',
+    '            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;',
+    // Server-Sent Events: every event leaves at once, and an idle stream (heartbeats every 15 s) stays open.
+    '            proxy_buffering off;',
+    '            proxy_read_timeout 1h;',
+    '            error_page 502 504 = @lab_unavailable;',
+    headerBlock(undefined),
+    '        }',
+    '',
+    '        location @lab_unavailable {',
+    unavailable('The lab controller is not running; start it with: npm run cluster -- start lab'),
+    '        }',
+  ].join('\n');
+}
+
 function nobodyUserDirective() {
   // Only meaningful when the master runs as root: its workers, which serve every request, then
   // run as nobody. A non-root launcher gets a fully non-root nginx and no directive at all.
@@ -150,6 +191,7 @@ function nginxValues(topology, mode, { clusterDir = topology.clusterDir } = {}) 
     headers_ip_hash: headerBlock('ip_hash'),
     headers_round_robin: headerBlock('round_robin'),
     headers_static: headerBlock(undefined),
+    lab_location: labLocation(topology, mode),
   };
   if (mode === 'kubernetes') {
     values.mode_note =

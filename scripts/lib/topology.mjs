@@ -11,8 +11,11 @@ export const SETTINGS = [
   ['APP_BASE_PORT', 3001, 'native port of app-1; app-N listens on APP_BASE_PORT+N-1'],
   ['NGINX_PORT', 8080, 'public port of nginx (lab page and API)'],
   ['NGINX_STATUS_PORT', 8089, 'nginx stub_status, bound to 127.0.0.1 only'],
+  ['LAB_PORT', 8088, 'lab controller, bound to 127.0.0.1 only (nginx proxies /lab/api/ to it)'],
   ['PROMETHEUS_PORT', 9090, 'Prometheus web UI and API'],
-  ['REDIS_PORT', 6380, 'private Redis (unused when REDIS_URL is set)'],
+  ['REDIS_PORT', 6380, 'private Redis (unused when REDIS_URL is set); the first primary in REDIS_MODE=sentinel'],
+  ['REDIS_REPLICA_PORT', 6381, 'REDIS_MODE=sentinel: the Redis replica'],
+  ['SENTINEL_PORT', 26380, 'REDIS_MODE=sentinel: sentinel-1 (sentinel-2 and -3 on the next two ports)'],
   ['POSTGRES_PORT', 5433, 'private PostgreSQL (unused when DATABASE_URL is set)'],
   ['REDIS_EXPORTER_PORT', 9121, 'prometheus-redis-exporter'],
   ['POSTGRES_EXPORTER_PORT', 9187, 'prometheus-postgres-exporter'],
@@ -47,11 +50,28 @@ export function loadTopology(env = process.env) {
     host: '127.0.0.1',
     port: appBasePort + i,
   }));
+  const redisMode = env.REDIS_MODE || 'standalone';
+  if (!REDIS_MODES.includes(redisMode)) throw new Error(`REDIS_MODE=${redisMode} is not one of ${REDIS_MODES.join(', ')}`);
+  if (redisMode === 'sentinel' && env.REDIS_URL) {
+    throw new Error('REDIS_MODE=sentinel starts its own primary, replica and three Sentinels: unset REDIS_URL');
+  }
+  const sentinelPort = get('SENTINEL_PORT', { min: 1, max: 65533 });
   const topology = {
     replicas,
+    redisMode,
+    // Teaching note: three Sentinels, quorum two — one Sentinel alone must never be able to
+    // declare the primary dead (it may be the one cut off), and two of three still decide when
+    // any one is lost.
+    redisHa: {
+      masterName: 'statelab',
+      replicaPort: get('REDIS_REPLICA_PORT'),
+      sentinels: [0, 1, 2].map((i) => ({ id: `sentinel-${i + 1}`, port: sentinelPort + i })),
+      quorum: 2,
+    },
     nginxPort: get('NGINX_PORT'),
     nginxStatusPort: get('NGINX_STATUS_PORT'),
     prometheusPort: get('PROMETHEUS_PORT'),
+    labPort: get('LAB_PORT'),
     redisPort: get('REDIS_PORT'),
     postgresPort: get('POSTGRES_PORT'),
     exporters: {
@@ -71,6 +91,8 @@ export function loadTopology(env = process.env) {
   return topology;
 }
 
+export const REDIS_MODES = ['standalone', 'sentinel'];
+
 /** Every port the native cluster listens on, with the variable that moves it. */
 export function portsInUse(topology) {
   const ports = topology.replicas.map((r) => ({ port: r.port, owner: r.id, envName: 'APP_BASE_PORT' }));
@@ -78,11 +100,16 @@ export function portsInUse(topology) {
     { port: topology.nginxPort, owner: 'nginx', envName: 'NGINX_PORT' },
     { port: topology.nginxStatusPort, owner: 'nginx stub_status', envName: 'NGINX_STATUS_PORT' },
     { port: topology.prometheusPort, owner: 'prometheus', envName: 'PROMETHEUS_PORT' },
+    { port: topology.labPort, owner: 'lab', envName: 'LAB_PORT' },
     { port: topology.exporters.redis, owner: 'redis-exporter', envName: 'REDIS_EXPORTER_PORT' },
     { port: topology.exporters.postgres, owner: 'postgres-exporter', envName: 'POSTGRES_EXPORTER_PORT' },
     { port: topology.exporters.nginx, owner: 'nginx-exporter', envName: 'NGINX_EXPORTER_PORT' },
   );
   if (!topology.redisUrl) ports.push({ port: topology.redisPort, owner: 'redis', envName: 'REDIS_PORT' });
+  if (topology.redisMode === 'sentinel') {
+    ports.push({ port: topology.redisHa.replicaPort, owner: 'redis-replica', envName: 'REDIS_REPLICA_PORT' });
+    for (const s of topology.redisHa.sentinels) ports.push({ port: s.port, owner: s.id, envName: 'SENTINEL_PORT' });
+  }
   if (!topology.databaseUrl) ports.push({ port: topology.postgresPort, owner: 'postgres', envName: 'POSTGRES_PORT' });
   return ports;
 }

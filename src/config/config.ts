@@ -26,7 +26,9 @@ export const configDocs: Record<string, KeyDoc> = {
   host: { env: 'HOST', doc: 'Interface the replica listens on' },
   port: { env: 'PORT', doc: 'TCP port the replica listens on' },
   instanceId: { env: 'INSTANCE_ID', doc: 'Replica identity sent as X-Instance-Id (default: hostname:port)' },
-  redisUrl: { env: 'REDIS_URL', doc: 'Redis for sessions and atomic counters' },
+  redisUrl: { env: 'REDIS_URL', doc: 'Redis for sessions and atomic counters (ignored when REDIS_SENTINELS is set)' },
+  redisSentinels: { env: 'REDIS_SENTINELS', doc: 'host:port[,host:port…] of Redis Sentinels: find the primary through them and follow its failovers' },
+  redisSentinelName: { env: 'REDIS_SENTINEL_NAME', doc: 'Name under which the Sentinels watch the primary' },
   redisKeyPrefix: { env: 'REDIS_KEY_PREFIX', doc: 'Prefix of every Redis key this replica writes' },
   databaseUrl: { env: 'DATABASE_URL', doc: 'PostgreSQL for users, products, messages and the audit log' },
   dependencyTimeoutMs: { env: 'DEPENDENCY_TIMEOUT_MS', doc: 'Longest a request waits on Redis or PostgreSQL before a 503' },
@@ -37,6 +39,7 @@ export const configDocs: Record<string, KeyDoc> = {
   keepAliveTimeoutMs: { env: 'KEEP_ALIVE_TIMEOUT_MS', doc: 'HTTP keep-alive; must exceed the proxy upstream keepalive_timeout' },
   requestTimeoutMs: { env: 'REQUEST_TIMEOUT_MS', doc: 'Longest a client may take to send a whole request (headers and body) before a 408' },
   shutdownTimeoutMs: { env: 'SHUTDOWN_TIMEOUT_MS', doc: 'How long in-flight requests may run after SIGTERM' },
+  shutdownDrainMs: { env: 'SHUTDOWN_DRAIN_MS', doc: 'After SIGTERM, how long idle keep-alive connections stay open so the proxy stops using them first' },
   bodyLimit: { env: 'BODY_LIMIT', doc: 'Largest accepted JSON body' },
   logLevel: { env: 'LOG_LEVEL', doc: 'pino level: fatal | error | warn | info | debug | trace | silent' },
   // --- lessons: logging out, rate limits, admin API (issue 10) ---
@@ -47,6 +50,9 @@ export const configDocs: Record<string, KeyDoc> = {
   rateLimitLessonWindowSeconds: { env: 'RATE_LIMIT_LESSON_WINDOW_SECONDS', doc: 'Window of the /api/v1/limits/* rate limits' },
   adminAuthFailuresMax: { env: 'ADMIN_AUTH_FAILURES_MAX', doc: 'Failed admin API key attempts per client address per minute before 429' },
   loginFailuresMax: { env: 'LOGIN_FAILURES_MAX', doc: 'Failed logins per client address per minute before 429' },
+  // --- faults without loss (issue 8) ---
+  idempotencyTtlSeconds: { env: 'IDEMPOTENCY_TTL_SECONDS', doc: 'How long the outcome of a request with an Idempotency-Key is kept for replay' },
+  idempotencyLeaseMs: { env: 'IDEMPOTENCY_LEASE_MS', doc: 'How long a claimed Idempotency-Key stays "in progress" (409) if its replica dies; longer than any request' },
 };
 
 const schema = z.object({
@@ -55,6 +61,12 @@ const schema = z.object({
   port: port.default(3000),
   instanceId: z.string().regex(/^[\w.:-]{1,64}$/, 'letters, digits, . : _ - (max 64)').optional(),
   redisUrl: z.url({ protocol: /^rediss?$/ }).default('redis://127.0.0.1:6379'),
+  redisSentinels: z
+    .string()
+    .regex(/^[\w.-]+:\d{1,5}(,[\w.-]+:\d{1,5})*$/, 'host:port pairs separated by commas')
+    .transform((list) => list.split(',').map((pair) => ({ host: pair.slice(0, pair.lastIndexOf(':')), port: Number(pair.slice(pair.lastIndexOf(':') + 1)) })))
+    .optional(),
+  redisSentinelName: z.string().regex(/^[\w.-]{1,64}$/).default('statelab'),
   redisKeyPrefix: z.string().max(64).default('statelab:'),
   databaseUrl: z.url({ protocol: /^postgres(ql)?$/ }).default('postgresql://postgres@127.0.0.1:5432/statelab'),
   dependencyTimeoutMs: z.coerce.number().int().min(100).max(30_000).default(1000),
@@ -65,6 +77,7 @@ const schema = z.object({
   keepAliveTimeoutMs: z.coerce.number().int().min(1000).default(65_000),
   requestTimeoutMs: z.coerce.number().int().min(100).default(30_000),
   shutdownTimeoutMs: z.coerce.number().int().min(0).default(10_000),
+  shutdownDrainMs: z.coerce.number().int().min(0).max(60_000).default(2_000),
   bodyLimit: z.string().regex(/^\d+(b|kb|mb)$/i, 'a size like 16kb').default('16kb'),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   jwtKeys: z
@@ -77,6 +90,8 @@ const schema = z.object({
   rateLimitLessonWindowSeconds: z.coerce.number().int().min(1).max(86_400).default(60),
   adminAuthFailuresMax: z.coerce.number().int().min(1).max(10_000).default(10),
   loginFailuresMax: z.coerce.number().int().min(1).max(10_000).default(10),
+  idempotencyTtlSeconds: z.coerce.number().int().min(1).max(7 * 86_400).default(86_400),
+  idempotencyLeaseMs: z.coerce.number().int().min(500).max(600_000).default(5_000),
 });
 
 export type Config = Omit<z.infer<typeof schema>, 'instanceId'> & { instanceId: string };

@@ -24,6 +24,18 @@ export const errorCatalogue = {
   RATE_LIMITED: { status: 429, message: 'Too many requests; slow down and retry' },
   UNSUPPORTED_ENCODING: { status: 415, message: 'Request bodies may be sent as identity, gzip, deflate or br only' },
   HEADERS_TOO_LARGE: { status: 431, message: 'The request line or headers are too large' },
+  // --- Idempotency-Key (src/features/idempotency/, docs/api.md) ---
+  IDEMPOTENCY_KEY_INVALID: { status: 400, message: 'Idempotency-Key must be one key of 16-128 letters, digits or . _ : - (a UUID fits), optionally quoted' },
+  IDEMPOTENCY_KEY_IN_USE: { status: 409, message: 'A request with this Idempotency-Key is still in progress; retry it later with the same key' },
+  IDEMPOTENCY_KEY_MISMATCH: { status: 422, message: 'This Idempotency-Key was already used for a different request; use a new key for a new request' },
+  // --- the lab controller (src/lab/), served under /lab/api/ ---
+  LAB_TOKEN_REQUIRED: { status: 401, message: 'This lab action needs the X-Lab-Token header: open the lab URL that `npm run demo` prints' },
+  LAB_FORBIDDEN: { status: 403, message: 'Wrong lab token, or a request from another origin' },
+  UNKNOWN_COMPONENT: { status: 404, message: 'No such component in this cluster' },
+  UNKNOWN_LAB: { status: 404, message: 'No such lab worksheet' },
+  ACTION_NOT_ALLOWED: { status: 409, message: 'This action is not allowed on this component now' },
+  LAB_BUSY: { status: 409, message: 'Another launcher command is changing the cluster; try again in a moment' },
+  LAB_UNAVAILABLE: { status: 503, message: 'The lab controller is not running' },
   INTERNAL: { status: 500, message: 'Internal server error' },
   REDIS_UNAVAILABLE: { status: 503, message: 'Redis is unavailable' },
   DATABASE_UNAVAILABLE: { status: 503, message: 'PostgreSQL is unavailable' },

@@ -1,3 +1,4 @@
+import { DatabaseError } from 'pg';
 import { AppError } from '../errors/app-error';
 import { Prisma } from '../generated/prisma/client';
 
@@ -5,11 +6,20 @@ class DependencyTimeout extends Error {
   override name = 'DependencyTimeout';
 }
 
-/** Rejects when `promise` has not settled after `ms`; the bound that keeps requests from hanging. */
+/**
+ * Rejects when `promise` has not settled after `ms`; the bound that keeps requests from hanging.
+ *
+ * Teaching note: a timeout should measure the dependency, not our own pauses. After the event
+ * loop stalls (a GC pause, Prisma compiling its query engine on the first catalogue request, a
+ * SIGSTOP), expired timers run before the loop reads its sockets — so an answer that arrived
+ * during the stall would lose to a timer that expired during it, and a healthy Redis would be
+ * reported down. The verdict therefore waits one turn (setImmediate runs after the poll phase):
+ * an answer already in the socket wins; a dependency that truly has not answered still loses.
+ */
 export function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new DependencyTimeout(`no answer within ${ms} ms`)), ms);
+    timer = setTimeout(() => setImmediate(() => reject(new DependencyTimeout(`no answer within ${ms} ms`))), ms);
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
@@ -32,14 +42,33 @@ export function redisUnavailable(cause: unknown): AppError {
 }
 
 /**
- * Runs a PostgreSQL operation. Connection failures and timeouts become DATABASE_UNAVAILABLE;
- * a query error Prisma reports with a P2xxx code is a bug of ours and stays a 500.
+ * SQLSTATEs that say "the server cannot take this now", not "your query is wrong": connection
+ * exceptions (class 08), shutdown and start-up (57P01–57P03: "the database system is starting
+ * up" right after a restart), too many connections (53300).
+ * https://www.postgresql.org/docs/current/errcodes-appendix.html
+ */
+const UNAVAILABLE_SQLSTATE = /^(08|57P0[123]$|53300$)/;
+
+function sqlState(err: Prisma.PrismaClientKnownRequestError): string | undefined {
+  const meta = err.meta as { driverAdapterError?: { cause?: { originalCode?: unknown } } } | undefined;
+  const code = meta?.driverAdapterError?.cause?.originalCode;
+  return typeof code === 'string' ? code : undefined;
+}
+
+/**
+ * Runs a PostgreSQL operation, through Prisma or plain `pg`. Connection failures and timeouts
+ * become DATABASE_UNAVAILABLE; a query error (Prisma's P2xxx, or an error PostgreSQL answered
+ * through `pg`) is a bug of ours and stays a 500 — unless its SQLSTATE says the server is
+ * unavailable (Prisma wraps those as P2xxx too).
  */
 export async function guardDatabase<T>(operation: () => Promise<T>, ms: number): Promise<T> {
   try {
     return await withTimeout(operation(), ms);
   } catch (err) {
-    if (err instanceof Prisma.PrismaClientKnownRequestError && err.code.startsWith('P2')) throw err;
+    if (err instanceof Prisma.PrismaClientKnownRequestError && err.code.startsWith('P2') && !UNAVAILABLE_SQLSTATE.test(sqlState(err) ?? '')) {
+      throw err;
+    }
+    if (err instanceof DatabaseError && !UNAVAILABLE_SQLSTATE.test(err.code ?? '')) throw err;
     throw new AppError('DATABASE_UNAVAILABLE', undefined, undefined, { cause: err });
   }
 }

@@ -15,6 +15,7 @@ export interface Metrics {
   httpDuration: Histogram<'method' | 'route' | 'status' | 'kind'>;
   sessionsCreated: Counter<'store'>;
   sessionsDestroyed: Counter<'store'>;
+  idempotentRequests: Counter<'outcome'>;
 }
 
 /**
@@ -52,6 +53,12 @@ export function createMetrics(replica: string): Metrics {
       name: 'statelab_sessions_destroyed_total',
       help: 'Sessions destroyed, by session store',
       labelNames: ['store'],
+      registers: [registry],
+    }),
+    idempotentRequests: new Counter({
+      name: 'statelab_idempotent_requests_total',
+      help: 'Requests that carried an Idempotency-Key, by outcome: first, replayed, in_progress (409), mismatch (422)',
+      labelNames: ['outcome'],
       registers: [registry],
     }),
   };

@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 import type { Logger } from 'pino';
 import { Client } from 'pg';
 import type { Database } from './database';
-import { seedIfEmpty } from './seed';
+import { seedIfEmpty, seedNeeded } from './seed';
 
 const run = promisify(execFile);
 
@@ -41,7 +41,7 @@ export async function prepareDatabase(options: { databaseUrl: string; prisma: Da
       timeout: 120_000,
     });
     logger.debug({ stdout, stderr }, 'prisma migrate deploy');
-    const { seeded } = await seedIfEmpty(prisma);
+    const { seeded } = (await seedNeeded(lockClient)) ? await seedIfEmpty(prisma) : { seeded: false };
     logger.info({ seeded }, 'database ready');
   } finally {
     await lockClient.query('SELECT pg_advisory_unlock($1)', [PREPARE_LOCK_KEY]).catch(() => undefined);

@@ -1,4 +1,5 @@
 import { hashPassword } from '../features/auth/password';
+import type { ClientBase } from 'pg';
 import type { Database } from './database';
 
 const ADJECTIVES = ['Sturdy', 'Quiet', 'Rapid', 'Bright', 'Compact'];
@@ -45,6 +46,20 @@ async function seedPasswords(prisma: Database): Promise<void> {
   for (const user of missing) {
     await prisma.user.update({ where: { id: user.id }, data: { passwordHash: await hashPassword(seedPassword(user.email)) } });
   }
+}
+
+/**
+ * Whether seedIfEmpty has anything to do, asked in plain SQL: every replica asks at boot, and
+ * through Prisma the question alone would load its query compiler (src/infra/database.ts).
+ * The same two conditions as seedIfEmpty: no products yet, or a demo user without a password.
+ */
+export async function seedNeeded(client: Pick<ClientBase, 'query'>): Promise<boolean> {
+  const { rows } = await client.query<{ needed: boolean }>(
+    `SELECT NOT EXISTS (SELECT 1 FROM products)
+         OR EXISTS (SELECT 1 FROM users WHERE email = ANY($1) AND password_hash IS NULL) AS needed`,
+    [seedUsers.map((u) => u.email)],
+  );
+  return rows[0]?.needed ?? true;
 }
 
 /** Seeds users and products when the tables are empty; a second call changes nothing. */

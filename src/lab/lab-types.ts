@@ -55,7 +55,7 @@ export interface RequestEvent {
   runId: string | null;
 }
 
-export type ComponentKind = 'replica' | 'redis' | 'postgres' | 'nginx' | 'prometheus' | 'exporter' | 'lab';
+export type ComponentKind = 'replica' | 'redis' | 'sentinel' | 'postgres' | 'nginx' | 'prometheus' | 'exporter' | 'lab';
 
 /** What the lab can do to a component (only ever offered for components the launcher started). */
 export type LabAction = 'stop' | 'kill' | 'pause' | 'resume' | 'start';
@@ -71,6 +71,8 @@ export interface ComponentState {
   url: string;
   /** Actions the controller accepts for it right now. */
   actions: LabAction[];
+  /** REDIS_MODE=sentinel: what this Redis is right now; a failover swaps them. */
+  role?: 'primary' | 'replica' | 'sentinel';
 }
 
 export interface ClusterEvent {

@@ -72,6 +72,11 @@ describe('docker-compose.yml on a real engine', () => {
     expect(reply.status).toBe(200);
   });
 
+  it('when the lab page is requested, then nginx serves it and its bundle from public/', async () => {
+    const c = client();
+    for (const file of ['/', '/assets/lab.js', '/assets/lab.css']) expect({ file, status: (await c.get(file)).status }).toEqual({ file, status: 200 });
+  });
+
   it('when stateless requests arrive, then they spread over all three replicas', async () => {
     const c = client();
     const replies = await pool(30, 3, () => c.get('/api/v1/stateless/info'));

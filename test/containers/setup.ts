@@ -34,6 +34,9 @@ export default async function containersSetup(): Promise<void> {
     log('Grafana is NOT started by this suite: its image cannot be pulled here and has no offline stand-in.');
   }
 
+  // nginx serves public/ (compose: a bind mount; Swarm: configs), so the page bundle must exist.
+  run(process.execPath, ['scripts/build-page.mjs'], {}, 120_000);
+
   const started = Date.now();
   docker(['build', '-q', '--force-rm', '--target', 'runtime', '-t', IMAGE, '.'], 900_000);
   const imageBuildSeconds = (Date.now() - started) / 1000;

@@ -65,6 +65,10 @@ afterAll(() => {
 });
 
 describe('docker-compose.scale.yml on a single-node Swarm', () => {
+  it('when the lab page is requested, then nginx serves it and its bundle from the Swarm configs', async () => {
+    for (const file of ['/', '/assets/lab.js', '/assets/lab.css']) expect({ file, reply: await getOnce(`${nginxUrl}${file}`) }).toEqual({ file, reply: 'ok' });
+  });
+
   it('when the app is scaled to 5, then traffic spreads over 5 replicas', async () => {
     docker(['service', 'scale', '--detach=false', `${service('app')}=5`], 300_000);
     expect(replicas('app')).toBe('5/5');

@@ -5,7 +5,7 @@
 // after the lessons that need all three.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { Client, clusterCommand, e2eCluster, tally, type E2eCluster } from '../support/e2e-cluster';
+import { Client, clusterCommand, e2eCluster, tally, untilEveryReplicaServes, type E2eCluster } from '../support/e2e-cluster';
 
 let cluster: E2eCluster;
 const clients: Client[] = [];
@@ -61,6 +61,9 @@ async function withReplicaStopped(id: string, fn: () => Promise<void>): Promise<
     await fn();
   } finally {
     clusterCommand(cluster, ['start', id]);
+    // nginx keeps the stopped replica out of rotation for fail_timeout: wait it out, so the next
+    // test (or file) meets all replicas serving.
+    await untilEveryReplicaServes(cluster);
   }
 }
 
@@ -165,6 +168,17 @@ describe('sessions without stickiness (/rr/)', () => {
   });
 });
 
+describe('replica processes', () => {
+  it('when the launcher starts the replicas, then each runs with the heap cap (docs/benchmarking.md)', () => {
+    const state = JSON.parse(readFileSync(path.join(cluster.clusterDir, 'state.json'), 'utf8')) as { components: { name: string; pid: number }[] };
+    for (const { id } of cluster.replicas) {
+      const pid = state.components.find((c) => c.name === id)?.pid;
+      const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      expect(argv.slice(1)).toEqual(expect.arrayContaining(['--max-old-space-size=96', 'dist/src/server.js']));
+    }
+  });
+});
+
 describe('a replica that dies', () => {
   it('when the replica holding a Redis session stops, then the same session is served by another replica', async () => {
     const home = await homeReplica();
@@ -202,5 +216,36 @@ describe('a replica that dies', () => {
         expect((await direct.get('/ready')).status).toBe(200);
       }
     });
+  }, 120_000);
+
+  it('when `cluster status` runs while a replica is stopped, then nginx does not bench it: it serves as soon as it is back', async () => {
+    const victim = cluster.replicas[1]!.id;
+    const accessLog = path.join(cluster.clusterDir, 'logs', 'nginx-access.log');
+    const healthCalls = () => readFileSync(accessLog, 'utf8').split('\n').filter((line) => line.includes('"uri":"/health"')).length;
+    await untilEveryReplicaServes(cluster);
+    const before = healthCalls();
+    clusterCommand(cluster, ['stop', victim]);
+    try {
+      // Three probes: round robin would hand the stopped replica one of them, were they proxied.
+      // `status` exits 1 while a component is down; its table is what matters here.
+      for (let i = 0; i < 3; i += 1) {
+        const table = (() => {
+          try {
+            return clusterCommand(cluster, ['status']);
+          } catch (err) {
+            return String((err as { stdout?: string }).stdout);
+          }
+        })();
+        expect(table).toMatch(/nginx\s+ready/);
+        expect(table).toMatch(new RegExp(`${victim}\\s+stopped`));
+      }
+    } finally {
+      clusterCommand(cluster, ['start', victim]);
+    }
+    expect(healthCalls()).toBe(before);
+    const stateless = client();
+    const instances: string[] = [];
+    for (let i = 0; i < 9; i += 1) instances.push((await stateless.get('/api/v1/stateless/info')).instance);
+    expect(instances).toContain(victim);
   }, 120_000);
 });

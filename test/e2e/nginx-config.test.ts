@@ -4,6 +4,7 @@
 // on ports where nothing listens, so the shared test cluster is never disturbed.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, repoRoot } from '../support/e2e-cluster';
@@ -106,5 +107,88 @@ describe("nginx's own errors", () => {
     expect(limited!.headers['content-type']).toMatch(/^application\/json/);
     expect(limited!.headers['retry-after']).toBe('1');
     expect(limited!.json).toEqual({ error: { code: 'RATE_LIMITED', message: expect.any(String) } });
+  });
+});
+
+describe('retries of POSTs after a connection failure', () => {
+  /**
+   * Three stand-in replicas on consecutive ports (the native render's APP_BASE_PORT+i). The first
+   * POST any of them receives is cut off mid-flight — the socket is destroyed, as when a replica
+   * is SIGKILLed — and every later one is answered, so what nginx does next is what we see.
+   */
+  async function standIns(): Promise<{ base: number; attempts: { port: number; url: string; key?: string }[]; close(): Promise<void> }> {
+    const attempts: { port: number; url: string; key?: string }[] = [];
+    for (let tries = 0; tries < 20; tries++) {
+      const base = 20_000 + Math.floor(Math.random() * 20_000);
+      const servers = [0, 1, 2].map((i) =>
+        http.createServer((req, res) => {
+          attempts.push({ port: base + i, url: req.url ?? '', key: req.headers['idempotency-key'] as string | undefined });
+          if (attempts.length === 1) {
+            req.socket.destroy();
+            return;
+          }
+          res.setHeader('content-type', 'application/json');
+          res.end('{"value":1}');
+        }),
+      );
+      const bound = await Promise.all(
+        servers.map((s, i) => new Promise<boolean>((resolve) => s.once('error', () => resolve(false)).listen(base + i, '127.0.0.1', () => resolve(true)))),
+      );
+      const close = () => Promise.all(servers.map((s) => new Promise((resolve) => (s.listening ? s.close(resolve) : resolve(undefined))))).then(() => undefined);
+      if (bound.every(Boolean)) return { base, attempts, close };
+      await close();
+    }
+    throw new Error('no three consecutive free ports for the stand-in replicas');
+  }
+
+  let replicas: Awaited<ReturnType<typeof standIns>>;
+  let rendered: { dir: string; args: string[] };
+  let nginx: ChildProcess;
+  let client: Client;
+
+  beforeEach(async () => {
+    replicas = await standIns();
+    const [port, statusPort] = [await freePort(), await freePort()];
+    rendered = renderNative({ NGINX_PORT: String(port), NGINX_STATUS_PORT: String(statusPort), APP_BASE_PORT: String(replicas.base) });
+    nginx = spawn(nginxBin, [...rendered.args, '-g', 'daemon off;'], { stdio: 'ignore' });
+    client = new Client(`http://127.0.0.1:${port}`);
+    const deadline = Date.now() + 10_000;
+    while ((await client.get('/_statelab_errors/404').catch(() => undefined)) === undefined) {
+      if (nginx.exitCode !== null || Date.now() > deadline) throw new Error('private nginx did not start');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  });
+
+  afterEach(async () => {
+    client.close();
+    if (nginx.exitCode === null) {
+      const exited = new Promise((resolve) => nginx.once('exit', resolve));
+      nginx.kill('SIGTERM');
+      await exited;
+    }
+    await replicas.close();
+    rmSync(rendered.dir, { recursive: true, force: true });
+  });
+
+  it('when a POST without an Idempotency-Key is cut off, then nginx does not send it again: 502', async () => {
+    const reply = await client.request('POST', '/api/v1/stateful/counter/atomic');
+    expect(reply.status).toBe(502);
+    expect(reply.json).toEqual({ error: { code: 'BAD_GATEWAY', message: expect.any(String) } });
+    expect(replicas.attempts).toHaveLength(1);
+  });
+
+  it('when a POST with an Idempotency-Key is cut off, then nginx sends it, key and path intact, to another replica', async () => {
+    const reply = await client.request('POST', '/api/v1/stateful/counter/atomic?x=1', { headers: { 'idempotency-key': 'key-0123456789abcdef' } });
+    expect(reply.status).toBe(200);
+    expect(replicas.attempts).toHaveLength(2);
+    expect(replicas.attempts[1]!.port).not.toBe(replicas.attempts[0]!.port);
+    for (const attempt of replicas.attempts) expect(attempt).toMatchObject({ url: '/api/v1/stateful/counter/atomic?x=1', key: 'key-0123456789abcdef' });
+    expect(reply.headers['x-upstream']).toContain(', ');
+  });
+
+  it('when a keyed POST goes to the /local routes, then it is not retried either: they ignore keys', async () => {
+    const reply = await client.request('POST', '/api/v1/local/counter/atomic', { headers: { 'idempotency-key': 'key-0123456789abcdef' } });
+    expect(reply.status).toBe(502);
+    expect(replicas.attempts).toHaveLength(1);
   });
 });

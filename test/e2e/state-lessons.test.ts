@@ -241,11 +241,13 @@ describe('the admin API (API keys, audit log)', () => {
     const sessionId = String(login.json.sessionId);
     const admin = client(181);
 
-    // Page through every live session with SCAN cursors until the student's shows up.
+    // Page through every live session with SCAN cursors until the student's shows up. SCAN walks
+    // the whole keyspace (other e2e files leave idempotency records and lab sessions), so the
+    // walk ends when the cursor does, not after a fixed number of pages.
     const seen: string[] = [];
     let cursor = '0';
-    for (let page = 0; page < 100; page++) {
-      const reply = await admin.get(`/api/v1/admin/sessions?cursor=${cursor}&count=2`, { 'x-api-key': readKey });
+    for (let page = 0; page < 5_000 && !seen.includes(sessionId); page++) {
+      const reply = await admin.get(`/api/v1/admin/sessions?cursor=${cursor}&count=20`, { 'x-api-key': readKey });
       expect(reply.status).toBe(200);
       seen.push(...(reply.json.items as { sessionId: string }[]).map((s) => s.sessionId));
       if (reply.json.nextCursor === null) break;

@@ -39,24 +39,30 @@ describe('rate limits on one replica', () => {
   });
 });
 
-describe('when Redis is down', () => {
-  let port: number;
-  let redis: ChildProcess;
-  let deps: TestDeps;
+/** A replica's deps on a redis-server of this test's own, which the test may stop and start. */
+function withOwnRedis(lessonMax: number) {
+  const own = { port: 0, redis: undefined as ChildProcess | undefined, deps: undefined as unknown as TestDeps };
   beforeAll(async () => {
-    port = await freePort();
-    redis = await startRedis(port);
-    deps = await openTestDeps({ redisUrl: `redis://127.0.0.1:${port}`, env: { RATE_LIMIT_LESSON_MAX: '2' } });
-    await stop(redis);
+    own.port = await freePort();
+    own.redis = await startRedis(own.port);
+    own.deps = await openTestDeps({ redisUrl: `redis://127.0.0.1:${own.port}`, env: { RATE_LIMIT_LESSON_MAX: String(lessonMax) } });
   });
   afterAll(async () => {
-    await deps.close();
-    await stop(redis);
+    await own.deps.close();
+    if (own.redis) await stop(own.redis);
+  });
+  return own;
+}
+
+describe('when Redis is down', () => {
+  const own = withOwnRedis(2);
+  beforeAll(async () => {
+    await stop(own.redis!);
   });
 
   it('then the shared limiter fails open (200, degraded) within the dependency bound, the admin key limiter fails closed (503), and both recover', async () => {
     // Built while Redis is down: the store's script loading fails at start and must recover.
-    const app = buildApp(deps);
+    const app = buildApp(own.deps);
     const started = Date.now();
     const open = await request(app).get('/api/v1/limits/redis').expect(200);
     expect(Date.now() - started).toBeLessThan(2500);
@@ -66,7 +72,7 @@ describe('when Redis is down', () => {
     const closed = await request(app).get('/api/v1/admin/sessions').set('X-API-Key', 'anything').expect(503);
     expect(closed.body.error.code).toBe('REDIS_UNAVAILABLE');
 
-    redis = await startRedis(port);
+    own.redis = await startRedis(own.port);
     let recovered: request.Response | undefined;
     for (let i = 0; i < 50 && recovered?.body.degraded !== false; i++) {
       await new Promise((resolve) => setTimeout(resolve, 100));
@@ -75,5 +81,20 @@ describe('when Redis is down', () => {
     expect(recovered?.body).toMatchObject({ degraded: false, remaining: 1 });
     await request(app).get('/api/v1/limits/redis').expect(200);
     await request(app).get('/api/v1/limits/redis').expect(429);
+  });
+});
+
+describe('when Redis restarts and forgets its scripts', () => {
+  const own = withOwnRedis(5);
+
+  it('then the first limited request afterwards still counts in Redis (the store reloads its script), not a 503', async () => {
+    const app = buildApp(own.deps);
+    await request(app).get('/api/v1/limits/redis').expect(200);
+    // SCRIPT FLUSH is what a restarted Redis looks like to a client: data back, script cache empty.
+    await own.deps.redis.script('FLUSH');
+    const after = await request(app).get('/api/v1/limits/redis').expect(200);
+    expect(after.body).toMatchObject({ store: 'redis', degraded: false, remaining: 3 });
+    const closed = await request(app).get('/api/v1/admin/sessions').set('X-API-Key', 'anything');
+    expect(closed.status).toBe(401);
   });
 });

@@ -103,7 +103,8 @@ describe('when three replicas start at the same moment on an empty database', ()
       await Promise.all(replicas.map(stopReplica));
       await database.drop();
     }
-  });
+    // Three boots with migrations on a shared 2-core machine: generous, it is not a speed test.
+  }, 120_000);
 });
 
 describe('when SIGTERM arrives while a slow request is in flight', () => {

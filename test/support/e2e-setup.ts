@@ -4,45 +4,9 @@
 // DATABASE_URL are dropped) so the fresh-machine path is what gets tested.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
-import { e2eClusterDir, e2eInfoFile, repoRoot, type E2eCluster } from './e2e-cluster';
+import { e2eClusterDir, e2eInfoFile, pickPortBlock, repoRoot, type E2eCluster } from './e2e-cluster';
 
-// Offsets inside one block of 100 ports; the block moves until every port in it is free.
-const OFFSETS = {
-  APP_BASE_PORT: 1, // app-1..app-3: +1..+3
-  REDIS_EXPORTER_PORT: 21,
-  POSTGRES_PORT: 32,
-  NGINX_EXPORTER_PORT: 13,
-  REDIS_PORT: 79,
-  NGINX_PORT: 80,
-  POSTGRES_EXPORTER_PORT: 87,
-  NGINX_STATUS_PORT: 89,
-  PROMETHEUS_PORT: 90,
-} as const;
 const REPLICAS = 3;
-
-function portTaken(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host: '127.0.0.1', port });
-    const done = (taken: boolean) => {
-      socket.destroy();
-      resolve(taken);
-    };
-    socket.setTimeout(300, () => done(false));
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
-  });
-}
-
-async function pickPortBlock(): Promise<Record<keyof typeof OFFSETS, number>> {
-  for (let base = 28_000; base < 40_000; base += 200) {
-    const ports = Object.fromEntries(Object.entries(OFFSETS).map(([k, off]) => [k, base + off])) as Record<keyof typeof OFFSETS, number>;
-    const all = [...Object.values(ports), ...Array.from({ length: REPLICAS }, (_, i) => ports.APP_BASE_PORT + i)];
-    const taken = await Promise.all(all.map(portTaken));
-    if (!taken.some(Boolean)) return ports;
-  }
-  throw new Error('e2e: no free block of ports between 28000 and 40000');
-}
 
 function launcher(args: string[], env: NodeJS.ProcessEnv): void {
   // Progress goes to stderr so a CI log shows each component becoming ready.
@@ -55,7 +19,7 @@ function launcher(args: string[], env: NodeJS.ProcessEnv): void {
 }
 
 export default async function e2eSetup(): Promise<void> {
-  const ports = await pickPortBlock();
+  const ports = await pickPortBlock(REPLICAS);
   const clusterEnv: Record<string, string> = {
     CLUSTER_DIR: e2eClusterDir,
     REPLICAS: String(REPLICAS),

@@ -2,10 +2,10 @@ import { randomBytes } from 'node:crypto';
 import type { Express } from 'express';
 import type { Redis } from 'ioredis';
 import pino, { type Logger } from 'pino';
-import { Client } from 'pg';
+import { Client, type Pool } from 'pg';
 import { createApp } from '../../src/app';
 import { loadConfig, type Config } from '../../src/config/config';
-import { createDatabase, type Database } from '../../src/infra/database';
+import { closePostgres, createPostgres, type Database } from '../../src/infra/database';
 import { createMetrics } from '../../src/infra/metrics';
 import { connectRedis, createRedis } from '../../src/infra/redis';
 
@@ -52,6 +52,8 @@ export interface TestDeps {
   config: Config;
   redis: Redis;
   prisma: Database;
+  /** The pool under `prisma`, for the plain statements (readiness, audit rows). */
+  pool: Pool;
   close(): Promise<void>;
 }
 
@@ -72,16 +74,16 @@ export async function openTestDeps(overrides: { redisUrl?: string; databaseUrl?:
   });
   const redis = createRedis(config.redisUrl, config.dependencyTimeoutMs);
   await connectRedis(redis);
-  const prisma = createDatabase(config.databaseUrl, config.dependencyTimeoutMs);
+  const postgres = createPostgres(config.databaseUrl, config.dependencyTimeoutMs);
   return {
     config,
     redis,
-    prisma,
+    ...postgres,
     async close() {
       const keys = redis.status === 'ready' ? await redis.keys(`${config.redisKeyPrefix}*`) : [];
       if (keys.length > 0) await redis.del(...keys);
       redis.disconnect();
-      await prisma.$disconnect();
+      await closePostgres(postgres);
       await database?.drop();
     },
   };
@@ -94,6 +96,7 @@ export function buildApp(deps: TestDeps, instanceId = deps.config.instanceId, lo
     config,
     redis: deps.redis,
     prisma: deps.prisma,
+    pool: deps.pool,
     logger,
     metrics: createMetrics(instanceId),
     version: 'test',

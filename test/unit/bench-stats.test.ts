@@ -8,7 +8,9 @@ import {
   welchTTest,
 } from '../../bench/stats';
 import { compareResults, formatComparison } from '../../bench/compare';
-import { computeRatios } from '../../bench/summary';
+import { spawn } from 'node:child_process';
+import { cpuSeconds } from '../../bench/processes';
+import { computeRatios, cpuBreakdown, summarise } from '../../bench/summary';
 import { resultsFixture, scenarioFixture } from '../bench/results-fixture';
 
 // Reference values computed with SciPy 1.17 (scipy.stats.t, scipy.stats.ttest_ind(equal_var=False)).
@@ -87,5 +89,55 @@ describe('bench compare and ratios', () => {
     const ratio = computeRatios(scenarios).find((r) => r.name === 'stateful-read / stateless-info');
     expect(ratio?.perRun).toEqual([0.8, 0.5]);
     expect(ratio?.summary.median).toBeCloseTo(0.65, 10);
+  });
+});
+
+describe('bench CPU per response', () => {
+  const withCpu = (perRun: Record<string, number>[]) => {
+    const base = scenarioFixture('stateful-session-read', perRun.map(() => 2000));
+    const runs = base.runs.map((r, i) => ({ ...r, cpuPerResponseUs: perRun[i]! }));
+    return { ...base, runs, summary: summarise(runs) };
+  };
+
+  it('when runs carry CPU per response, then each process gets its median over the runs', () => {
+    const s = withCpu([
+      { 'app-1': 400, redis: 30, nginx: 0.2 },
+      { 'app-1': 500, redis: 26, nginx: 0.1 },
+      { 'app-1': 450, redis: 28, nginx: 0.3 },
+    ]);
+    expect(s.summary.cpuPerResponseUs?.['app-1']?.median).toBe(450);
+    expect(s.summary.cpuPerResponseUs?.redis).toMatchObject({ median: 28, min: 26, max: 30 });
+  });
+
+  it('when a process only idled through the scenario, then the breakdown leaves it out and lists the busiest first', () => {
+    const s = withCpu([{ redis: 30, 'app-1': 400, nginx: 0.2 }]);
+    expect(cpuBreakdown(s)).toEqual([
+      { name: 'app-1', us: 400 },
+      { name: 'redis', us: 30 },
+    ]);
+  });
+
+  it('when the runs carry no CPU figures (an older results.json), then there is no breakdown', () => {
+    const s = scenarioFixture('stateless-info', [3000, 3100]);
+    expect(s.summary.cpuPerResponseUs).toBeUndefined();
+    expect(cpuBreakdown(s)).toEqual([]);
+  });
+
+  it('when a process has children (nginx and its workers), then its CPU time includes theirs', () => {
+    // A live busy child of this process is counted; a pid that does not exist reads as null.
+    const busy = spawn(process.execPath, ['-e', 'const end = Date.now() + 1500; while (Date.now() < end);']);
+    const before = cpuSeconds(process.pid)!;
+    const own = process.cpuUsage();
+    return new Promise<void>((resolve) => {
+      setTimeout(() => {
+        const after = cpuSeconds(process.pid)!;
+        const ownSeconds = (process.cpuUsage(own).user + process.cpuUsage(own).system) / 1e6;
+        // The child burnt ~0.8 s of CPU in that time; this process alone far less.
+        expect(after - before).toBeGreaterThan(ownSeconds + 0.2);
+        expect(cpuSeconds(2 ** 22 + 12345)).toBeNull();
+        busy.kill();
+        resolve();
+      }, 800);
+    });
   });
 });

@@ -6,6 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import replicaNodeFlags from '../../scripts/lib/replica-node-flags.json';
 import { parseYaml, repoRoot } from '../support/dashboard-queries';
 
 interface Service {
@@ -261,7 +262,9 @@ describe('Dockerfile, read as text', () => {
     const runtime = dockerfile.slice(dockerfile.indexOf('AS runtime'));
     expect(runtime).toMatch(/^USER node$/m);
     expect(runtime).toMatch(/^HEALTHCHECK .*\n?.*CMD \["node", "-e", ".*\/ready/m);
-    expect(runtime).toMatch(/^CMD \["node", "dist\/src\/server.js"\]$/m);
+    const cmd = /^CMD (\[.*\])$/m.exec(runtime)?.[1];
+    expect(replicaNodeFlags.length).toBeGreaterThan(0);
+    expect(cmd && JSON.parse(cmd)).toEqual(['node', ...replicaNodeFlags, 'dist/src/server.js']);
   });
 
   it('when a file is copied from the build context, then it exists and .dockerignore does not exclude it', () => {

@@ -4,7 +4,7 @@
 import os from 'node:os';
 import pino from 'pino';
 import { loadConfig } from '../../config/config';
-import { createDatabase } from '../../infra/database';
+import { closePostgres, createPostgres } from '../../infra/database';
 import { auditLog } from '../audit/audit-log';
 import { createApiKey, revokeApiKey } from './api-keys';
 
@@ -24,8 +24,9 @@ async function main(args: string[]): Promise<number> {
     return 2;
   }
   const config = loadConfig();
-  const prisma = createDatabase(config.databaseUrl, 10_000);
-  const audit = auditLog(prisma, `cli@${os.hostname()}`, 10_000, pino({ level: 'silent' }));
+  const postgres = createPostgres(config.databaseUrl, 10_000);
+  const { prisma } = postgres;
+  const audit = auditLog(postgres.pool, `cli@${os.hostname()}`, 10_000, pino({ level: 'silent' }));
   try {
     if (verb === 'create') {
       const scope = option(rest, '--scope');
@@ -61,7 +62,7 @@ async function main(args: string[]): Promise<number> {
     process.stderr.write(`${USAGE}\n`);
     return 2;
   } finally {
-    await prisma.$disconnect();
+    await closePostgres(postgres);
   }
 }
 

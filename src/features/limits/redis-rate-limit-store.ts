@@ -1,7 +1,7 @@
 import type { ClientRateLimitInfo } from 'express-rate-limit';
 import type { Redis } from 'ioredis';
 import { RedisStore, type RedisReply } from 'rate-limit-redis';
-import { guardRedis } from '../../infra/dependency-guard';
+import { redisUnavailable, withTimeout } from '../../infra/dependency-guard';
 
 /**
  * rate-limit-redis 6.0.1 through ioredis 6: the store only needs a `sendCommand`, and ioredis's
@@ -11,6 +11,10 @@ import { guardRedis } from '../../infra/dependency-guard';
  * Two additions: every command is bounded by the dependency timeout (a dead Redis costs a
  * request at most that long), and a failed SCRIPT LOAD — Redis down when the replica started —
  * is retried on the next request instead of being remembered as a rejected promise forever.
+ * Redis's NOSCRIPT reply passes through untranslated: after a Redis restart the script cache is
+ * empty, and the store reloads the script and retries only when it sees that reply. Translated to
+ * REDIS_UNAVAILABLE, it made the first limited request on every replica after a Redis restart
+ * a 503 (the chaos runner's redis-kill scenario, followed by a login).
  */
 class RecoveringRedisStore extends RedisStore {
   override async increment(key: string): Promise<ClientRateLimitInfo> {
@@ -27,6 +31,13 @@ class RecoveringRedisStore extends RedisStore {
 export function redisRateLimitStore(redis: Redis, prefix: string, timeoutMs: number): RedisStore {
   return new RecoveringRedisStore({
     prefix,
-    sendCommand: (command: string, ...args: string[]) => guardRedis(() => redis.call(command, ...args) as Promise<RedisReply>, timeoutMs),
+    sendCommand: async (command: string, ...args: string[]) => {
+      try {
+        return await withTimeout(redis.call(command, ...args) as Promise<RedisReply>, timeoutMs);
+      } catch (err) {
+        if (err instanceof Error && /^NOSCRIPT(\s|$)/.test(err.message)) throw err;
+        throw redisUnavailable(err);
+      }
+    },
   });
 }

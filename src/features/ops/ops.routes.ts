@@ -19,7 +19,7 @@ async function check(probe: () => Promise<unknown>, ms: number): Promise<CheckRe
  * Liveness, readiness and metrics. /health says only "the process lives" (restart me if not);
  * /ready says "send me traffic" and is what balancers and orchestrators should poll.
  */
-export function opsRouter({ config, redis, prisma, metrics }: AppDeps): Router {
+export function opsRouter({ config, redis, pool, metrics }: AppDeps): Router {
   const router = Router();
   const ops = kind('ops');
 
@@ -31,7 +31,8 @@ export function opsRouter({ config, redis, prisma, metrics }: AppDeps): Router {
     const ms = config.dependencyTimeoutMs;
     const [redisCheck, databaseCheck] = await Promise.all([
       check(() => redis.ping(), ms),
-      check(() => prisma.$queryRaw`SELECT 1`, ms),
+      // Plain SQL on purpose: a probe must not load Prisma's query compiler (infra/database.ts).
+      check(() => pool.query('SELECT 1'), ms),
     ]);
     const checks = { redis: redisCheck, database: databaseCheck };
     if (redisCheck === 'up' && databaseCheck === 'up') {

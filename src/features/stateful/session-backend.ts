@@ -21,7 +21,8 @@ export interface SessionBackend {
 }
 
 export interface AtomicCounters {
-  increment(sessionId: string): Promise<number>;
+  /** Adds one. Under an Idempotency-Key, at most once per key: a re-run returns the first value. */
+  increment(sessionId: string, idempotencyKey?: string): Promise<number>;
   read(sessionId: string): Promise<number>;
   remove(sessionId: string): Promise<void>;
 }

@@ -9,7 +9,11 @@ export function sessionCookie(config: Config, name: string): SessionOptions {
     resave: false,
     // Sessions exist only after POST …/sessions: browsing must not mint a session per request.
     saveUninitialized: false,
-    unset: 'destroy',
+    // Teaching note: never `unset: 'destroy'`. When loading the session fails (Redis slow or
+    // gone), req.session stays empty while the cookie still names the session, and 'destroy'
+    // then deletes that session from Redis as the 503 goes out: a slow Redis would lose the very
+    // sessions it was about to serve. Logout destroys explicitly (DELETE …/sessions/:id).
+    unset: 'keep',
     cookie: {
       httpOnly: true,
       sameSite: 'lax',

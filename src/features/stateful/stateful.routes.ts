@@ -2,9 +2,12 @@ import { Router } from 'express';
 import type { AppDeps } from '../../app';
 import { noStore } from '../../http/cache-control';
 import { kind } from '../../http/request-context';
+import { idempotencyKeyOf, ignoreKeys, type KeyScope, type Keyed } from '../idempotency/idempotency.middleware';
+import type { AuditLog } from '../audit/audit-log';
 import type { SessionBackend } from './session-backend';
 import { conversationBody, sessionIdParams } from './stateful.schemas';
 import {
+  requestHasSession,
   requireOwnSession,
   requireSession,
   sessionCall,
@@ -12,24 +15,32 @@ import {
   sessionView,
 } from './stateful.service';
 
+/** A new session belongs to nobody yet: its keys share one scope (the retry has no cookie either). */
+const newSession: KeyScope = () => 'new-session';
+/** Other keys belong to the caller's session; requests without one all fail alike (401). */
+const perSession: KeyScope = (req) => (requestHasSession(req) ? `session:${req.sessionID}` : 'no-session');
+
 /**
  * The session, conversation and counter routes. Mounted twice: at /api/v1/stateful with the
  * Redis backend and at /api/v1/local with the in-memory one. Same code, different store.
+ * Every POST honours an Idempotency-Key where `keyed` is given (the Redis mount only: see
+ * docs/api.md for why the /local routes cannot).
  */
-export function sessionRouter(backend: SessionBackend, { config, prisma, logger, metrics }: AppDeps): Router {
+export function sessionRouter(backend: SessionBackend, { config, prisma, metrics }: AppDeps, audit: AuditLog, keyed: Keyed = ignoreKeys): Router {
   const router = Router();
   const instance = config.instanceId;
-  const service = sessionService({ prisma, logger, instance, timeoutMs: config.dependencyTimeoutMs });
+  const service = sessionService({ prisma, instance, timeoutMs: config.dependencyTimeoutMs });
   router.use(kind(backend.kind), noStore, backend.session);
 
-  router.post('/sessions', async (req, res) => {
+  router.post('/sessions', keyed(newSession), async (req, res) => {
     // A fresh id on login-like events defeats session fixation.
     await sessionCall(backend, (done) => req.session.regenerate(done));
     const now = new Date().toISOString();
     Object.assign(req.session, { createdBy: instance, createdAt: now, lastSeenAt: now, messageCount: 0, naiveCounter: 0 });
     await sessionCall(backend, (done) => req.session.save(done));
     metrics.sessionsCreated.inc({ store: backend.store });
-    service.audit('SESSION_CREATED', req.sessionID, backend.store);
+    // After the session change succeeded, and not awaited (AuditLog.record).
+    audit.record({ action: 'SESSION_CREATED', sessionId: req.sessionID, store: backend.store });
     res.status(201).json({ sessionId: req.sessionID, createdBy: instance, instance, createdAt: now });
   });
 
@@ -48,7 +59,7 @@ export function sessionRouter(backend: SessionBackend, { config, prisma, logger,
     await sessionCall(backend, (done) => req.session.destroy(done));
     await backend.counters.remove(id);
     metrics.sessionsDestroyed.inc({ store: backend.store });
-    service.audit('SESSION_DESTROYED', id, backend.store);
+    audit.record({ action: 'SESSION_DESTROYED', sessionId: id, store: backend.store });
     res.clearCookie(backend.cookieName, { path: '/' });
     res.status(204).end();
   });
@@ -59,11 +70,11 @@ export function sessionRouter(backend: SessionBackend, { config, prisma, logger,
     res.json({ messages: await service.history(id) });
   });
 
-  router.post('/conversations', async (req, res) => {
+  router.post('/conversations', keyed(perSession), async (req, res) => {
     const current = requireSession(req);
     const { text } = conversationBody.parse(req.body);
     // PostgreSQL first: if it is down the request fails whole and the session is left unchanged.
-    const message = await service.persistMessage(current.id, current.createdBy, text);
+    const message = await service.persistMessage(current.id, current.createdBy, text, idempotencyKeyOf(res));
     current.messageCount += 1;
     current.lastSeenAt = message.at;
     await sessionCall(backend, (done) => current.save(done));
@@ -73,7 +84,7 @@ export function sessionRouter(backend: SessionBackend, { config, prisma, logger,
   // Teaching note: read-modify-write of the whole session object. Two concurrent requests both
   // read n, both write n + 1, and one increment is lost. The session store cannot help: it
   // stores whatever object it is handed last.
-  router.post('/counter/naive', async (req, res) => {
+  router.post('/counter/naive', keyed(perSession), async (req, res) => {
     const current = requireSession(req);
     current.naiveCounter += 1;
     current.lastSeenAt = new Date().toISOString();
@@ -81,9 +92,9 @@ export function sessionRouter(backend: SessionBackend, { config, prisma, logger,
     res.json({ value: current.naiveCounter });
   });
 
-  router.post('/counter/atomic', async (req, res) => {
+  router.post('/counter/atomic', keyed(perSession), async (req, res) => {
     const current = requireSession(req);
-    res.json({ value: await backend.counters.increment(current.id) });
+    res.json({ value: await backend.counters.increment(current.id, idempotencyKeyOf(res)) });
   });
 
   router.get('/counter', async (req, res) => {

@@ -1,8 +1,8 @@
 import type { Request } from 'express';
 import type { Session, SessionData } from 'express-session';
-import type { Logger } from 'pino';
-import { v4 as uuidv4 } from 'uuid';
+import { v4 as uuidv4, v5 as uuidv5 } from 'uuid';
 import { AppError } from '../../errors/app-error';
+import { Prisma } from '../../generated/prisma/client';
 import type { Database } from '../../infra/database';
 import { guardDatabase } from '../../infra/dependency-guard';
 import type { SessionBackend } from './session-backend';
@@ -26,11 +26,15 @@ export function sessionCall(
   });
 }
 
+/** True when the request carries a session created by POST …/sessions (not one just minted). */
+export function requestHasSession(req: Request): boolean {
+  return Boolean((req.session as LiveSession | undefined)?.createdAt);
+}
+
 /** The caller's session, or 401 NO_SESSION when the request carries none. */
 export function requireSession(req: Request): LiveSession & SessionData {
-  const current = req.session as LiveSession | undefined;
-  if (!current?.createdAt) throw new AppError('NO_SESSION');
-  return current as LiveSession & SessionData;
+  if (!requestHasSession(req)) throw new AppError('NO_SESSION');
+  return req.session as LiveSession & SessionData;
 }
 
 /** Only the caller's own session may be read or deleted by id; others look like they don't exist. */
@@ -51,33 +55,39 @@ export function sessionView(current: LiveSession & SessionData, instance: string
   };
 }
 
+/** Namespace of the name-based (v5) message ids derived from session id + Idempotency-Key. */
+const MESSAGE_ID_NAMESPACE = '6f1d7c1e-4b1a-4d55-9a36-0f5e2b8c9d41';
+
+function messageView(row: { id: string; text: string; servedBy: string; createdAt: Date }): MessageView {
+  return { id: row.id, text: row.text, servedBy: row.servedBy, at: row.createdAt.toISOString() };
+}
+
 export interface SessionServiceDeps {
   prisma: Database;
-  logger: Logger;
   instance: string;
   timeoutMs: number;
 }
 
-/** PostgreSQL side of the stateful features: persisted messages and the audit log. */
-export function sessionService({ prisma, logger, instance, timeoutMs }: SessionServiceDeps) {
+/** PostgreSQL side of the stateful features: persisted messages. */
+export function sessionService({ prisma, instance, timeoutMs }: SessionServiceDeps) {
   return {
     /**
-     * The audit log is written after the session change succeeded and is not awaited by the
-     * request: a PostgreSQL outage must not stop sessions from working. A row lost that way is
-     * logged at warn level.
+     * Inserts a message. Under an Idempotency-Key its id is derived from session and key, so a
+     * re-run of the same request meets the primary key and returns the row already there
+     * instead of a second message. Teaching note: the typical re-run follows a 503 whose INSERT
+     * was only slow — PostgreSQL committed it after we had given up waiting. The key reused
+     * (after its stored response expired) for another text is refused as a mismatch.
      */
-    audit(action: 'SESSION_CREATED' | 'SESSION_DESTROYED', sessionId: string, store: string): void {
-      guardDatabase(() => prisma.auditLog.create({ data: { action, sessionId, instance, store } }), timeoutMs).catch(
-        (err: unknown) => logger.warn({ err, action }, 'audit log row not written'),
-      );
-    },
-
-    async persistMessage(sessionId: string, createdBy: string, text: string): Promise<MessageView> {
-      const row = await guardDatabase(
-        () => prisma.message.create({ data: { id: uuidv4(), sessionId, text, servedBy: instance, createdBy } }),
-        timeoutMs,
-      );
-      return { id: row.id, text: row.text, servedBy: row.servedBy, at: row.createdAt.toISOString() };
+    async persistMessage(sessionId: string, createdBy: string, text: string, idempotencyKey?: string): Promise<MessageView> {
+      const id = idempotencyKey ? uuidv5(`${sessionId}:${idempotencyKey}`, MESSAGE_ID_NAMESPACE) : uuidv4();
+      try {
+        return messageView(await guardDatabase(() => prisma.message.create({ data: { id, sessionId, text, servedBy: instance, createdBy } }), timeoutMs));
+      } catch (err) {
+        if (!(err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002')) throw err;
+        const row = await guardDatabase(() => prisma.message.findUniqueOrThrow({ where: { id } }), timeoutMs);
+        if (row.text !== text) throw new AppError('IDEMPOTENCY_KEY_MISMATCH');
+        return messageView(row);
+      }
     },
 
     async history(sessionId: string, limit = 100): Promise<MessageView[]> {
@@ -85,7 +95,7 @@ export function sessionService({ prisma, logger, instance, timeoutMs }: SessionS
         () => prisma.message.findMany({ where: { sessionId }, orderBy: { createdAt: 'asc' }, take: limit }),
         timeoutMs,
       );
-      return rows.map((row) => ({ id: row.id, text: row.text, servedBy: row.servedBy, at: row.createdAt.toISOString() }));
+      return rows.map(messageView);
     },
   };
 }

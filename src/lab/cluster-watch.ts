@@ -1,0 +1,58 @@
+import type { Logger } from 'pino';
+import type { ClusterControl } from './cluster-port';
+import type { EventHub } from './event-hub';
+import type { ComponentState } from './lab-types';
+
+/**
+ * Looks at every component of the cluster once per interval (pid alive, SIGSTOPped, readiness
+ * probe) through the launcher's process control, and tells the pages whenever anything changed.
+ * The state comes from the processes themselves, so a replica stopped from a terminal shows up
+ * on the page exactly like one stopped by a button.
+ */
+export class ClusterWatch {
+  private latest: ComponentState[] = [];
+  private fingerprint = '';
+  private timer: NodeJS.Timeout | undefined;
+  private busy = false;
+
+  constructor(
+    private readonly control: ClusterControl,
+    private readonly clusterDir: string,
+    private readonly hub: EventHub,
+    private readonly logger: Logger,
+    private readonly intervalMs: number,
+  ) {}
+
+  components(): ComponentState[] {
+    return this.latest;
+  }
+
+  start(): void {
+    this.timer = setInterval(() => void this.refresh(), this.intervalMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  /** Looks now (an action just finished) instead of waiting for the next tick. */
+  async refresh(): Promise<ComponentState[]> {
+    if (this.busy) return this.latest;
+    this.busy = true;
+    try {
+      const components = await this.control.inspectCluster(this.clusterDir);
+      const fingerprint = JSON.stringify(components.map(({ name, state, ready, pid }) => [name, state, ready, pid]));
+      this.latest = components;
+      if (fingerprint !== this.fingerprint) {
+        this.fingerprint = fingerprint;
+        this.hub.publish({ type: 'cluster', at: Date.now(), components });
+      }
+    } catch (err) {
+      this.logger.warn({ err }, 'could not inspect the cluster');
+    } finally {
+      this.busy = false;
+    }
+    return this.latest;
+  }
+}

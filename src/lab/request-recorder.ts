@@ -1,0 +1,31 @@
+import type { EventHub } from './event-hub';
+import type { LabHistory } from './lab-history';
+import { FAMILY_POLICY, type RequestEvent, type RequestPurpose, type RouteFamily } from './lab-types';
+import type { Exchange } from './virtual-clients';
+
+/** Turns each exchange a virtual client made into a numbered event: kept for the checks, streamed to the page. */
+export class RequestRecorder {
+  private seq = 0;
+
+  constructor(
+    private readonly hub: EventHub,
+    private readonly history: LabHistory,
+  ) {}
+
+  record(exchange: Exchange, family: RouteFamily, purpose: RequestPurpose, runId: string | null): RequestEvent {
+    const { body: _body, ...fields } = exchange;
+    const event: RequestEvent = {
+      type: 'request',
+      seq: ++this.seq,
+      ...fields,
+      latencyMs: Math.round(exchange.latencyMs * 10) / 10,
+      family,
+      policy: FAMILY_POLICY[family],
+      purpose,
+      runId,
+    };
+    this.history.recordRequest(event);
+    this.hub.publish(event);
+    return event;
+  }
+}

@@ -1,0 +1,130 @@
+// REDIS_MODE=sentinel as a student starts it: a cluster of its own (two replicas, a Redis
+// primary, its replica and three Sentinels), then the primary killed under load by
+// `npm run chaos -- redis-failover`, held to the expectation the scenario states.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Redis } from 'ioredis';
+import { Client, e2eClusterDir, pickPortBlock, repoRoot } from '../support/e2e-cluster';
+
+const clusterDir = path.join(e2eClusterDir, 'sentinel-cluster');
+let env: NodeJS.ProcessEnv;
+let nginxUrl: string;
+let ports: Awaited<ReturnType<typeof pickPortBlock>>;
+const outDir = mkdtempSync(path.join(tmpdir(), 'statelab-failover-'));
+
+function launcher(args: string[]): string {
+  return execFileSync(process.execPath, ['scripts/cluster.mjs', ...args], { cwd: repoRoot, env, encoding: 'utf8', timeout: 300_000, stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+beforeAll(async () => {
+  ports = await pickPortBlock(2);
+  env = { ...process.env, CLUSTER_DIR: clusterDir, REPLICAS: '2', NODE_ENV: 'production', REDIS_MODE: 'sentinel' };
+  for (const [name, port] of Object.entries(ports)) env[name] = String(port);
+  delete env.REDIS_URL;
+  delete env.DATABASE_URL;
+  nginxUrl = `http://127.0.0.1:${ports.NGINX_PORT}`;
+  launcher(['down', '--clean']);
+  launcher(['up']);
+}, 300_000);
+
+afterAll(() => {
+  launcher(['down', '--clean']);
+  rmSync(outDir, { recursive: true, force: true });
+}, 120_000);
+
+describe('Redis with Sentinel (REDIS_MODE=sentinel)', () => {
+  test('when the cluster starts, then status names one primary, one replica and three Sentinels, and a session written through nginx is copied to the replica', async () => {
+    const status = launcher(['status']);
+    expect(status).toMatch(/^ {2}redis +ready, primary /m);
+    expect(status).toMatch(/^ {2}redis-replica +ready, replica /m);
+    for (const n of [1, 2, 3]) expect(status).toMatch(new RegExp(`^ {2}sentinel-${n} +ready, sentinel `, 'm'));
+
+    const client = new Client(nginxUrl);
+    const created = await client.request('POST', '/api/v1/stateful/sessions');
+    client.close();
+    expect(created.status).toBe(201);
+    const replica = new Redis({ port: ports.REDIS_REPLICA_PORT, lazyConnect: true });
+    try {
+      await replica.connect();
+      const key = `statelab:sess:${created.json.sessionId as string}`;
+      // Replication is asynchronous: the copy lands a moment after the primary answered.
+      let copied = 0;
+      for (let i = 0; i < 50 && copied === 0; i += 1) {
+        copied = await replica.exists(key);
+        if (copied === 0) await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(copied).toBe(1);
+    } finally {
+      replica.disconnect();
+    }
+  });
+
+  test('when the primary is killed under load, then the replica is promoted, stateful requests fail fast meanwhile, writes come back within 10 s, every session survives and the old primary rejoins as a replica', () => {
+    let stdout: string;
+    try {
+      stdout = execFileSync(process.execPath, ['node_modules/tsx/dist/cli.mjs', 'chaos/cli.ts', 'redis-failover', '--out', outDir, '--clients', '4', '--victim', 'app-1'], {
+        cwd: repoRoot,
+        env,
+        encoding: 'utf8',
+        // Every wait in the scenario is bounded (promotion 30 s, restart 10 s, rejoin 30 s, the
+        // read-back after it); this is the bound on all of them together on a busy CI machine.
+        timeout: 200_000,
+      });
+    } catch (err) {
+      const e = err as { stdout: string; stderr: string };
+      stdout = `${e.stdout}${e.stderr}`;
+    }
+    const [dir] = readdirSync(outDir);
+    if (!dir) throw new Error(`npm run chaos -- redis-failover wrote no report:\n${stdout}\n${logTails()}`);
+    const report = JSON.parse(readFileSync(path.join(outDir, dir, 'report.json'), 'utf8')) as {
+      runs: {
+        verdict: { held: boolean; reasons: string[] };
+        findings: {
+          routes: { route: string; requests: number; failed: number; maxFailedLatencyMs: number }[];
+          failures: { error: string; count: number }[];
+          counter: { acknowledged: number; final: number; lost: number; duplicated: number };
+          sessionsBefore: number;
+          sessionsAfter: number;
+          notes: Record<string, string | number>;
+          writeRecoveryMs: number;
+        };
+      }[];
+    };
+    const { verdict, findings } = report.runs[0]!;
+    process.stderr.write(
+      `[redis-failover] promoted ${findings.notes.promoted} after ${findings.notes.promotedAfterMs} ms; session writes back after ${findings.writeRecoveryMs} ms; ` +
+        `failures ${JSON.stringify(findings.failures)}; sessions ${findings.sessionsBefore}→${findings.sessionsAfter}; counter ${JSON.stringify(findings.counter)}\n`,
+    );
+    expect(verdict).toEqual({ held: true, reasons: [] });
+    expect(stdout).toMatch(/^HELD +redis-failover/m);
+    expect(findings.notes).toMatchObject({ killed: 'redis', promoted: 'redis-replica', oldPrimaryRejoined: 'yes' });
+    // The primary was really lost: stateful requests failed for a while, each one fast.
+    const stateful = findings.routes.filter((r) => r.route !== 'stateless');
+    expect(stateful.reduce((n, r) => n + r.failed, 0)).toBeGreaterThan(0);
+    for (const r of stateful) expect(r.maxFailedLatencyMs).toBeLessThan(2_000);
+    expect(findings.routes.find((r) => r.route === 'stateless')!.failed).toBe(0);
+    expect(findings.failures.every((g) => g.error === 'REDIS_UNAVAILABLE')).toBe(true);
+    expect(findings.writeRecoveryMs).toBeGreaterThan(0);
+    expect(findings.writeRecoveryMs).toBeLessThan(10_000);
+    expect(findings.sessionsAfter).toBe(findings.sessionsBefore);
+    expect(findings.counter.duplicated).toBe(0);
+
+    // After the failover the roles are swapped, and the launcher says so.
+    const status = launcher(['status']);
+    expect(status).toMatch(/^ {2}redis-replica +ready, primary /m);
+    expect(status).toMatch(/^ {2}redis +ready, replica /m);
+  }, 240_000);
+});
+
+/** The last lines of every Redis and Sentinel log of this cluster: where a cut-off failover stopped. */
+function logTails(): string {
+  return ['redis', 'redis-replica', 'sentinel-1', 'sentinel-2', 'sentinel-3']
+    .map((name) => {
+      const file = path.join(clusterDir, name, name.startsWith('sentinel') ? 'sentinel.log' : 'redis.log');
+      if (!existsSync(file)) return `${name}: no log at ${file}`;
+      return `--- ${name} (${file}), last lines:\n${readFileSync(file, 'utf8').split('\n').slice(-15).join('\n')}`;
+    })
+    .join('\n');
+}
