@@ -69,6 +69,52 @@ async function outage(ctx: FaultContext, name: string, how: 'kill' | 'stop', ms:
 }
 const route = (f: ScenarioFindings, r: Route) => f.routes.find((x) => x.route === r);
 
+const LOOK_TIMEOUT_MS = 5_000;
+
+/**
+ * Looks at the cluster until `found` picks a component, for at most `timeoutMs`; undefined when
+ * none came. Every look has its own bound, so one probe that never answers cannot stall the
+ * scenario, and every 5 s the wait logs the Redis roles it saw: a run cut off from outside still
+ * says how far it got and what the cluster looked like then.
+ */
+async function watchRoles(
+  { control, clusterDir, log }: Pick<FaultContext, 'control' | 'clusterDir' | 'log'>,
+  what: string,
+  timeoutMs: number,
+  found: (components: ComponentState[]) => ComponentState | undefined,
+): Promise<ComponentState | undefined> {
+  const started = Date.now();
+  let nextReport = started + 5_000;
+  let seen = 'nothing yet';
+  while (Date.now() - started < timeoutMs) {
+    let timer: NodeJS.Timeout | undefined;
+    const look = await Promise.race([
+      control.inspectCluster(clusterDir),
+      new Promise<undefined>((resolve) => {
+        timer = setTimeout(() => resolve(undefined), LOOK_TIMEOUT_MS);
+      }),
+    ]);
+    clearTimeout(timer);
+    if (look) {
+      const hit = found(look);
+      if (hit) return hit;
+      seen = look
+        .filter((c) => c.kind === 'redis' || c.kind === 'sentinel')
+        .map((c) => `${c.name} ${c.role ?? (c.ready ? 'ready' : c.state === 'up' ? 'not answering' : c.state)}`)
+        .join(', ');
+    } else {
+      log(`a look at the cluster took over ${LOOK_TIMEOUT_MS / 1000} s; looking again`);
+    }
+    if (Date.now() >= nextReport) {
+      log(`still waiting for ${what} (${((Date.now() - started) / 1000).toFixed(0)} s): ${seen}`);
+      nextReport += 5_000;
+    }
+    await sleep(100);
+  }
+  log(`gave up waiting for ${what} after ${timeoutMs / 1000} s: ${seen}`);
+  return undefined;
+}
+
 /** Collects the expectation's clauses; the verdict holds when every clause does. */
 function clauses(list: [boolean, string][]): Verdict {
   return { held: list.every(([ok]) => ok), reasons: list.filter(([ok]) => !ok).map(([, why]) => why) };
@@ -144,18 +190,14 @@ export const SCENARIOS: Scenario[] = [
     unsupported: (components) =>
       components.some((c) => c.kind === 'sentinel') ? undefined : 'needs REDIS_MODE=sentinel (REDIS_MODE=sentinel npm run cluster -- up)',
     inject: async ({ control, clusterDir, log }) => {
-      const roles = async () => control.inspectCluster(clusterDir);
-      const primary = (await roles()).find((c) => c.role === 'primary');
+      const primary = (await control.inspectCluster(clusterDir)).find((c) => c.role === 'primary');
       if (!primary) throw new Error('no Redis is primary right now: wait for the Sentinels, then try again');
       const killedAt = Date.now();
       await control.act(clusterDir, primary.name, 'kill');
-      // Progress on the way, so a run cut off by a timeout still says how far it got.
       log(`${primary.name} killed (SIGKILL); waiting for the Sentinels to promote a replica`);
-      let promoted: ComponentState | undefined;
-      while (!promoted && Date.now() - killedAt < 30_000) {
-        await sleep(100);
-        promoted = (await roles()).find((c) => c.role === 'primary' && c.name !== primary.name);
-      }
+      const promoted = await watchRoles({ control, clusterDir, log }, 'the Sentinels to promote a replica', 30_000, (cs) =>
+        cs.find((c) => c.role === 'primary' && c.name !== primary.name),
+      );
       if (!promoted) throw new Error(`no replica was promoted within 30 s of killing ${primary.name}: see the Sentinels' logs`);
       const promotedAfterMs = Date.now() - killedAt;
       log(`${primary.name} killed; ${promoted.name} promoted after ${(promotedAfterMs / 1000).toFixed(1)} s`);
@@ -163,14 +205,11 @@ export const SCENARIOS: Scenario[] = [
       log(`starting ${primary.name} again`);
       await control.act(clusterDir, primary.name, 'start');
       log(`${primary.name} is up; waiting for it to rejoin as a replica`);
-      const startedAt = Date.now();
-      let rejoined = false;
       // Sentinel turns the returning primary into a replica only on its next look at it: 10 s
       // after the restart on an idle machine (measured), longer on a busy one.
-      while (!rejoined && Date.now() - startedAt < 30_000) {
-        await sleep(200);
-        rejoined = (await roles()).some((c) => c.name === primary.name && c.role === 'replica');
-      }
+      const rejoined = await watchRoles({ control, clusterDir, log }, `${primary.name} to rejoin as a replica`, 30_000, (cs) =>
+        cs.find((c) => c.name === primary.name && c.role === 'replica'),
+      );
       log(rejoined ? `${primary.name} started again and rejoined as a replica of ${promoted.name}` : `${primary.name} started again but is not a replica yet`);
       return { killed: primary.name, promoted: promoted.name, promotedAfterMs, oldPrimaryRejoined: rejoined ? 'yes' : 'no' };
     },

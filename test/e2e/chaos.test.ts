@@ -1,11 +1,16 @@
 // The chaos scenarios (chaos/), run the way a student runs them — `npm run chaos -- <scenario>`
 // against the e2e cluster — and held to the expectation each one states. The report's figures
 // (every request recorded, Jepsen-style counter checks) are read back from its JSON.
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { clusterCommand, e2eCluster, repoRoot, type E2eCluster } from '../support/e2e-cluster';
+import { runChaos } from '../support/chaos-run';
+import { clusterCommand, e2eCluster, type E2eCluster } from '../support/e2e-cluster';
+
+// One scenario takes 15–40 s; the deadline leaves room for a slow CI machine, and the test's own
+// limit leaves room for the diagnosis of a run cut off at it (test/support/chaos-run.ts).
+const CHAOS_DEADLINE_MS = 120_000;
+jest.setTimeout(CHAOS_DEADLINE_MS + 20_000);
 
 let cluster: E2eCluster;
 const outDirs: string[] = [];
@@ -43,42 +48,29 @@ interface Run {
   };
 }
 
-function chaos(scenario: string): { code: number; stdout: string; run: Run } {
+async function chaos(scenario: string): Promise<{ code: number | null; stdout: string; run: Run }> {
   const out = mkdtempSync(path.join(tmpdir(), 'statelab-chaos-'));
   outDirs.push(out);
-  let code = 0;
-  let stdout: string;
-  try {
-    stdout = execFileSync(process.execPath, ['node_modules/tsx/dist/cli.mjs', 'chaos/cli.ts', scenario, '--out', out, '--clients', '4'], {
-      cwd: repoRoot,
-      env: { ...process.env, ...cluster.env },
-      encoding: 'utf8',
-      timeout: 120_000,
-    });
-  } catch (err) {
-    const e = err as { status: number; stdout: string; stderr: string };
-    code = e.status;
-    stdout = `${e.stdout}${e.stderr}`;
-  }
+  const { code, output, cutOff } = await runChaos([scenario, '--out', out, '--clients', '4'], { ...process.env, ...cluster.env }, CHAOS_DEADLINE_MS);
   const [dir] = readdirSync(out);
-  if (!dir) throw new Error(`npm run chaos -- ${scenario} wrote no report:\n${stdout}`);
+  if (!dir) throw new Error(`npm run chaos -- ${scenario} wrote no report:\n${cutOff ? `${cutOff}\n` : ''}${output}`);
   const report = JSON.parse(readFileSync(path.join(out, dir, 'report.json'), 'utf8')) as { runs: Run[] };
-  return { code, stdout, run: report.runs[0]! };
+  return { code, stdout: output, run: report.runs[0]! };
 }
 
 const route = (run: Run, name: string) => run.findings.routes.find((r) => r.route === name)!;
 
 describe('chaos scenarios through nginx, every request accounted for', () => {
-  test('when every replica is restarted in turn under load, then no GET and no keyed POST fails and nothing is lost', () => {
-    const { code, stdout, run } = chaos('rolling-restart');
+  test('when every replica is restarted in turn under load, then no GET and no keyed POST fails and nothing is lost', async () => {
+    const { code, stdout, run } = await chaos('rolling-restart');
     expect(stdout).toMatch(/^HELD +rolling-restart/m);
     expect(code).toBe(0);
     for (const name of ['stateless', 'session-read', 'counter-keyed']) expect(route(run, name).failed).toBe(0);
     expect(run.findings.counter).toMatchObject({ lost: 0, duplicated: 0 });
   });
 
-  test('when a replica is killed under load, then GETs never fail and no acknowledged increment is lost or duplicated', () => {
-    const { code, run } = chaos('sigkill-replica');
+  test('when a replica is killed under load, then GETs never fail and no acknowledged increment is lost or duplicated', async () => {
+    const { code, run } = await chaos('sigkill-replica');
     expect(run.verdict).toEqual({ held: true, reasons: [] });
     expect(code).toBe(0);
     expect(route(run, 'stateless').failed).toBe(0);
@@ -91,8 +83,8 @@ describe('chaos scenarios through nginx, every request accounted for', () => {
     expect(c.acknowledged + c.ambiguousApplied).toBeLessThanOrEqual(c.attempted);
   });
 
-  test('when a replica hangs (SIGSTOP) for 4 s, then its requests finish late and none fails', () => {
-    const { run } = chaos('sigstop-replica');
+  test('when a replica hangs (SIGSTOP) for 4 s, then its requests finish late and none fails', async () => {
+    const { run } = await chaos('sigstop-replica');
     expect(run.verdict).toEqual({ held: true, reasons: [] });
     // Not even a request the paused replica was serving as it froze: its Redis answer waited in
     // the socket, and the guard's timeout lets it count (src/infra/dependency-guard.ts).
@@ -102,8 +94,8 @@ describe('chaos scenarios through nginx, every request accounted for', () => {
     expect(run.findings.counter.lost).toBe(0);
   });
 
-  test('when Redis is killed and restarted, then stateful requests fail fast meanwhile and every session survives (AOF)', () => {
-    const { run } = chaos('redis-kill');
+  test('when Redis is killed and restarted, then stateful requests fail fast meanwhile and every session survives (AOF)', async () => {
+    const { run } = await chaos('redis-kill');
     expect(route(run, 'stateless').failed).toBe(0);
     expect(route(run, 'session-read').failed).toBeGreaterThan(0);
     expect(route(run, 'session-read').maxFailedLatencyMs).toBeLessThan(2_000);
@@ -111,8 +103,8 @@ describe('chaos scenarios through nginx, every request accounted for', () => {
     expect(run.verdict).toEqual({ held: true, reasons: [] });
   });
 
-  test('when PostgreSQL is down for 3 s, then only the catalogue fails, fast, and it recovers', () => {
-    const { run } = chaos('postgres-down');
+  test('when PostgreSQL is down for 3 s, then only the catalogue fails, fast, and it recovers', async () => {
+    const { run } = await chaos('postgres-down');
     expect(run.verdict).toEqual({ held: true, reasons: [] });
     expect(route(run, 'products').failed).toBeGreaterThan(0);
     expect(route(run, 'products').maxFailedLatencyMs).toBeLessThan(2_000);
@@ -121,8 +113,8 @@ describe('chaos scenarios through nginx, every request accounted for', () => {
   // The fault proxy on app-2's own link (chaos/link-fault.ts): the other replicas keep theirs.
   test.each(['redis-latency', 'redis-blackhole', 'redis-reset'])(
     "when %s hits one replica's link to Redis, then only that replica's stateful requests fail, each fast with 503, and nothing is lost",
-    (scenario) => {
-      const { run } = chaos(scenario);
+    async (scenario) => {
+      const { run } = await chaos(scenario);
       expect(run.verdict).toEqual({ held: true, reasons: [] });
       expect(run.findings.failures.length).toBeGreaterThan(0);
       for (const group of run.findings.failures) expect(group).toMatchObject({ replica: 'app-2', error: 'REDIS_UNAVAILABLE' });
@@ -133,8 +125,8 @@ describe('chaos scenarios through nginx, every request accounted for', () => {
     },
   );
 
-  test.each(['postgres-latency', 'postgres-blackhole', 'postgres-reset'])("when %s hits one replica's link to PostgreSQL, then only its catalogue requests fail, fast, and sessions never notice", (scenario) => {
-    const { run } = chaos(scenario);
+  test.each(['postgres-latency', 'postgres-blackhole', 'postgres-reset'])("when %s hits one replica's link to PostgreSQL, then only its catalogue requests fail, fast, and sessions never notice", async (scenario) => {
+    const { run } = await chaos(scenario);
     expect(run.verdict).toEqual({ held: true, reasons: [] });
     for (const group of run.findings.failures) expect(group).toMatchObject({ route: 'products', replica: 'app-2', error: 'DATABASE_UNAVAILABLE' });
     expect(route(run, 'products').failed).toBeGreaterThan(0);

@@ -6,6 +6,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
+import { runChaos } from '../support/chaos-run';
 import { Client, e2eClusterDir, pickPortBlock, repoRoot } from '../support/e2e-cluster';
 
 const clusterDir = path.join(e2eClusterDir, 'sentinel-cluster');
@@ -61,23 +62,13 @@ describe('Redis with Sentinel (REDIS_MODE=sentinel)', () => {
     }
   });
 
-  test('when the primary is killed under load, then the replica is promoted, stateful requests fail fast meanwhile, writes come back within 10 s, every session survives and the old primary rejoins as a replica', () => {
-    let stdout: string;
-    try {
-      stdout = execFileSync(process.execPath, ['node_modules/tsx/dist/cli.mjs', 'chaos/cli.ts', 'redis-failover', '--out', outDir, '--clients', '4', '--victim', 'app-1'], {
-        cwd: repoRoot,
-        env,
-        encoding: 'utf8',
-        // Every wait in the scenario is bounded (promotion 30 s, restart 10 s, rejoin 30 s, the
-        // read-back after it); this is the bound on all of them together on a busy CI machine.
-        timeout: 200_000,
-      });
-    } catch (err) {
-      const e = err as { stdout: string; stderr: string };
-      stdout = `${e.stdout}${e.stderr}`;
-    }
+  test('when the primary is killed under load, then the replica is promoted, stateful requests fail fast meanwhile, writes come back within 10 s, every session survives and the old primary rejoins as a replica', async () => {
+    // Every wait in the scenario is bounded (promotion 30 s, restart 10 s, rejoin 30 s, the
+    // read-back after it); this is the bound on all of them together on a busy CI machine.
+    const run = await runChaos(['redis-failover', '--out', outDir, '--clients', '4', '--victim', 'app-1'], env, 200_000);
+    const stdout = run.output;
     const [dir] = readdirSync(outDir);
-    if (!dir) throw new Error(`npm run chaos -- redis-failover wrote no report:\n${stdout}\n${logTails()}`);
+    if (!dir) throw new Error(`npm run chaos -- redis-failover wrote no report:\n${run.cutOff ? `${run.cutOff}\n` : ''}${stdout}\n${logTails()}`);
     const report = JSON.parse(readFileSync(path.join(outDir, dir, 'report.json'), 'utf8')) as {
       runs: {
         verdict: { held: boolean; reasons: string[] };
@@ -120,7 +111,8 @@ describe('Redis with Sentinel (REDIS_MODE=sentinel)', () => {
 
 /** The last lines of every Redis and Sentinel log of this cluster: where a cut-off failover stopped. */
 function logTails(): string {
-  return ['redis', 'redis-replica', 'sentinel-1', 'sentinel-2', 'sentinel-3']
+  // The Sentinels first: they say whether and when a failover started.
+  return ['sentinel-1', 'sentinel-2', 'sentinel-3', 'redis-replica', 'redis']
     .map((name) => {
       const file = path.join(clusterDir, name, name.startsWith('sentinel') ? 'sentinel.log' : 'redis.log');
       if (!existsSync(file)) return `${name}: no log at ${file}`;
