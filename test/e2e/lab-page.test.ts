@@ -6,7 +6,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { guardedContext, launchChromium, type GuardedContext } from '../support/browser';
-import { clusterCommand, e2eCluster, labToken, type E2eCluster } from '../support/e2e-cluster';
+import { clusterCommand, e2eCluster, labToken, statusTable, type E2eCluster } from '../support/e2e-cluster';
 
 let cluster: E2eCluster;
 let browser: Browser;
@@ -26,14 +26,7 @@ async function until<T>(what: string, probe: () => Promise<T | undefined | false
 
 const attr = async (selector: string, name: string): Promise<string | null> => page.locator(selector).first().getAttribute(name);
 
-/** `cluster status` exits 1 while a component is down; its table is what we want either way. */
-function clusterStatus(): string {
-  try {
-    return clusterCommand(cluster, ['status']);
-  } catch (error) {
-    return String((error as { stdout?: string }).stdout ?? error);
-  }
-}
+const clusterStatus = (): string => statusTable({ ...process.env, ...cluster.env });
 
 /** A live process; a zombie (dead, not yet reaped by its parent) counts as gone. */
 function pidAlive(pid: number): boolean {
