@@ -1,7 +1,11 @@
 // The guided labs end to end: a student who does every step of every worksheet — through the
 // same /lab/api/ calls the page's buttons make — sees every check pass, from the terminal too
 // (`npm run lab -- check <n>`). Checks only read; this test is what makes them honest.
-import { clusterCommand, e2eCluster, labCheck, labToken, type E2eCluster } from '../support/e2e-cluster';
+import { clusterCommand, e2eCluster, labCheck, labToken, untilEveryReplicaServes, type E2eCluster } from '../support/e2e-cluster';
+
+// A step's traffic, then up to 30 s of `npm run lab -- check` (passes()): the test's own limit is
+// above that, so a check that never passes fails with its output, not with Jest's timeout.
+jest.setTimeout(60_000);
 
 let cluster: E2eCluster;
 let token: string;
@@ -52,6 +56,9 @@ async function traffic(family: string, count: number, clients?: string[]): Promi
 
 describe('every worksheet, done step by step, passes its checks', () => {
   beforeAll(async () => {
+    // The file before may have killed and restarted replicas: lab 1 is about every replica
+    // answering, and a student starts it on a cluster where every replica serves.
+    await untilEveryReplicaServes(cluster);
     expect((await call('POST', '/reset')).body).toEqual({ cleared: true });
   });
 
