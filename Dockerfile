@@ -32,9 +32,12 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts
 
 FROM base AS runtime
+# MALLOC_MMAP_THRESHOLD_: the allocator setting of every replica (scripts/lib/replica-runtime.json,
+# why in scripts/lib/components.mjs): scrypt's 16 MiB blocks go back to the system when freed.
 ENV NODE_ENV=production \
     HOST=0.0.0.0 \
-    PORT=3000
+    PORT=3000 \
+    MALLOC_MMAP_THRESHOLD_=131072
 # Files stay owned by root, so the app user can run but not modify them. Migrations use the
 # WASM schema engine through scripts/prisma.mjs and write nothing under /app.
 COPY --from=prod-deps /app/node_modules ./node_modules
@@ -48,5 +51,5 @@ EXPOSE 3000
 # that lost a dependency turns unhealthy and compose/Swarm can act on it.
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/ready',{signal:AbortSignal.timeout(2500)}).then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
-# Heap cap: the same flags as the native launcher (REPLICA_NODE_FLAGS in scripts/lib/components.mjs).
+# Heap cap: the same flags as the native launcher (scripts/lib/replica-runtime.json).
 CMD ["node", "--max-old-space-size=96", "dist/src/server.js"]

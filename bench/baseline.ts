@@ -1,6 +1,6 @@
 import { fork } from 'node:child_process';
 import path from 'node:path';
-import replicaNodeFlags from '../scripts/lib/replica-node-flags.json';
+import replicaRuntime from '../scripts/lib/replica-runtime.json';
 
 export interface BaselineServer {
   url: string;
@@ -10,11 +10,12 @@ export interface BaselineServer {
 
 /**
  * Forks bench/baseline-server.ts (through tsx) and resolves once it listens. It runs with the
- * replicas' V8 flags: the ratio is to price the middleware, not a different heap size.
+ * replicas' V8 flags and allocator setting: the ratio is to price the middleware, not a different heap.
  */
 export function startBaselineServer(timeoutMs = 15_000): Promise<BaselineServer> {
   const child = fork(path.join(__dirname, 'baseline-server.ts'), [], {
-    execArgv: [...replicaNodeFlags, '--import', 'tsx'],
+    execArgv: [...replicaRuntime.nodeFlags, '--import', 'tsx'],
+    env: { ...process.env, ...replicaRuntime.env },
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
   const stop = (): Promise<void> =>

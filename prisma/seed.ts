@@ -7,7 +7,8 @@ async function main(): Promise<void> {
   if (!url) throw new Error('DATABASE_URL is not set');
   const postgres = createPostgres(url, 10_000);
   try {
-    const { seeded } = await seedIfEmpty(postgres.prisma);
+    const client = await postgres.pool.connect();
+    const { seeded } = await seedIfEmpty(client).finally(() => client.release());
     process.stdout.write(seeded ? 'seeded users and products\n' : 'database already has data; nothing seeded\n');
   } finally {
     await closePostgres(postgres);

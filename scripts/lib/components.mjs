@@ -117,22 +117,33 @@ export function appEnvironment({ redisUrl, databaseUrl, sessionSecret, sentinels
 }
 
 /**
- * V8 flags of every replica (replica-node-flags.json, read by the bench's baseline server too,
- * and copied into the Dockerfile's CMD: test/unit/compose-files.test.ts keeps them equal). Teaching note: V8 sizes the heap by the machine's memory and, under
+ * How every replica's process runs (replica-runtime.json, read by the bench's baseline server
+ * too, and copied into the Dockerfile's CMD and ENV: test/unit/compose-files.test.ts keeps them
+ * equal). Both are about memory, measured in docs/benchmarking.md.
+ *
+ * Teaching note: `--max-old-space-size=96`. V8 sizes the heap by the machine's memory and, under
  * load, lets the old generation fill with garbage long before it collects it: a replica grew to
  * ~160 MiB in a 60 s bench while its live heap stayed near 25 MB. A cap of 96 MB makes V8
- * collect sooner — ~113 MiB after the same run, at no throughput cost the bench can see
- * (docs/benchmarking.md). Capping the young generation too (--max-semi-space-size) saved
- * another ~14 MiB but costs a scavenge every few requests, so it is left at V8's default.
+ * collect sooner — ~113 MiB after the same run, at no throughput cost the bench can see.
+ * Capping the young generation too (--max-semi-space-size) saved another ~14 MiB but costs a
+ * scavenge every few requests, so it is left at V8's default.
+ *
+ * Teaching note: `MALLOC_MMAP_THRESHOLD_=131072`. scrypt (logins, and the demo passwords the
+ * seeding replica hashes at boot) takes 16 MiB per hash on a libuv worker thread. glibc raises
+ * its mmap threshold after the first such block is freed, so the next ones come from per-thread
+ * arenas that it keeps: the replica that seeded stayed ~65 MiB above its siblings for good.
+ * A fixed threshold makes every large block an mmap that goes back to the system when freed.
  */
-export const REPLICA_NODE_FLAGS = JSON.parse(readFileSync(join(REPO_ROOT, 'scripts', 'lib', 'replica-node-flags.json'), 'utf8'));
+const REPLICA_RUNTIME = JSON.parse(readFileSync(join(REPO_ROOT, 'scripts', 'lib', 'replica-runtime.json'), 'utf8'));
+export const REPLICA_NODE_FLAGS = REPLICA_RUNTIME.nodeFlags;
+export const REPLICA_ENV = REPLICA_RUNTIME.env;
 
 export async function startReplica({ paths, replica, appEnv, track, timeoutMs = 90_000 }) {
   const log = join(paths.logDir, `${replica.id}.log`);
   const child = spawnDetached(process.execPath, [...REPLICA_NODE_FLAGS, 'dist/src/server.js'], {
     cwd: REPO_ROOT,
     logFile: log,
-    env: { ...process.env, ...appEnv, PORT: String(replica.port), HOST: replica.host, INSTANCE_ID: replica.id },
+    env: { ...process.env, ...REPLICA_ENV, ...appEnv, PORT: String(replica.port), HOST: replica.host, INSTANCE_ID: replica.id },
   });
   const record = { name: replica.id, pid: child.pid, log, match: 'dist/src/server.js', url: `http://${replica.host}:${replica.port}` };
   track(record.name, record.pid, record.match);

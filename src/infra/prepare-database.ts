@@ -41,7 +41,7 @@ export async function prepareDatabase(options: { databaseUrl: string; prisma: Da
       timeout: 120_000,
     });
     logger.debug({ stdout, stderr }, 'prisma migrate deploy');
-    const { seeded } = (await seedNeeded(lockClient)) ? await seedIfEmpty(prisma) : { seeded: false };
+    const { seeded } = (await seedNeeded(lockClient)) ? await seedIfEmpty(lockClient) : { seeded: false };
     logger.info({ seeded }, 'database ready');
   } finally {
     await lockClient.query('SELECT pg_advisory_unlock($1)', [PREPARE_LOCK_KEY]).catch(() => undefined);

@@ -1,6 +1,5 @@
 import { hashPassword } from '../features/auth/password';
 import type { ClientBase } from 'pg';
-import type { Database } from './database';
 
 const ADJECTIVES = ['Sturdy', 'Quiet', 'Rapid', 'Bright', 'Compact'];
 const NOUNS = ['Kettle', 'Lamp', 'Notebook', 'Backpack', 'Headphones', 'Mug', 'Chair', 'Router', 'Keyboard', 'Clock'];
@@ -37,17 +36,6 @@ export function seedPassword(email: string): string {
   return `statelab-${email.slice(0, email.indexOf('@'))}`;
 }
 
-/** Gives seeded users without a password their demo password (hashed); later calls change nothing. */
-async function seedPasswords(prisma: Database): Promise<void> {
-  const missing = await prisma.user.findMany({
-    where: { email: { in: seedUsers.map((u) => u.email) }, passwordHash: null },
-    select: { id: true, email: true },
-  });
-  for (const user of missing) {
-    await prisma.user.update({ where: { id: user.id }, data: { passwordHash: await hashPassword(seedPassword(user.email)) } });
-  }
-}
-
 /**
  * Whether seedIfEmpty has anything to do, asked in plain SQL: every replica asks at boot, and
  * through Prisma the question alone would load its query compiler (src/infra/database.ts).
@@ -62,17 +50,52 @@ export async function seedNeeded(client: Pick<ClientBase, 'query'>): Promise<boo
   return rows[0]?.needed ?? true;
 }
 
-/** Seeds users and products when the tables are empty; a second call changes nothing. */
-export async function seedIfEmpty(prisma: Database): Promise<{ seeded: boolean }> {
-  if ((await prisma.product.count()) > 0) {
+/**
+ * Seeds users and products when the tables are empty, and gives demo users without a password
+ * their demo password (hashed); a second call changes nothing. One transaction, so a replica
+ * that dies half-way leaves nothing half-seeded.
+ *
+ * Teaching note: plain SQL, like seedNeeded and for the same reason. On a fresh database one
+ * replica seeds at boot, and through Prisma that replica alone would load the query compiler and
+ * carry ~80 MB more than its siblings for the rest of its life (docs/benchmarking.md). The rows
+ * are the ones the Prisma models describe (prisma/schema.prisma); the test reads them back
+ * through Prisma.
+ */
+export async function seedIfEmpty(client: Pick<ClientBase, 'query'>): Promise<{ seeded: boolean }> {
+  await client.query('BEGIN');
+  try {
+    const { rows } = await client.query<{ empty: boolean }>('SELECT NOT EXISTS (SELECT 1 FROM products) AS empty');
+    const seeded = rows[0]?.empty ?? false;
+    if (seeded) {
+      await client.query(
+        `INSERT INTO users (email, name) SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT (email) DO NOTHING`,
+        [seedUsers.map((u) => u.email), seedUsers.map((u) => u.name)],
+      );
+      const products = seedProducts();
+      await client.query(
+        `INSERT INTO products (sku, name, description, price_cents, stock)
+         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::int[]) ON CONFLICT (sku) DO NOTHING`,
+        [
+          products.map((p) => p.sku),
+          products.map((p) => p.name),
+          products.map((p) => p.description),
+          products.map((p) => p.priceCents),
+          products.map((p) => p.stock),
+        ],
+      );
+    }
     // A database seeded before logins existed gets the demo passwords now.
-    await seedPasswords(prisma);
-    return { seeded: false };
+    const missing = await client.query<{ id: number; email: string }>(
+      'SELECT id, email FROM users WHERE email = ANY($1) AND password_hash IS NULL ORDER BY id',
+      [seedUsers.map((u) => u.email)],
+    );
+    for (const user of missing.rows) {
+      await client.query('UPDATE users SET password_hash = $1 WHERE id = $2', [await hashPassword(seedPassword(user.email)), user.id]);
+    }
+    await client.query('COMMIT');
+    return { seeded };
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
   }
-  await prisma.$transaction([
-    prisma.user.createMany({ data: seedUsers, skipDuplicates: true }),
-    prisma.product.createMany({ data: seedProducts(), skipDuplicates: true }),
-  ]);
-  await seedPasswords(prisma);
-  return { seeded: true };
 }

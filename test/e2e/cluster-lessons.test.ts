@@ -169,12 +169,14 @@ describe('sessions without stickiness (/rr/)', () => {
 });
 
 describe('replica processes', () => {
-  it('when the launcher starts the replicas, then each runs with the heap cap (docs/benchmarking.md)', () => {
+  it('when the launcher starts the replicas, then each runs with the heap cap and the allocator setting (docs/benchmarking.md)', () => {
     const state = JSON.parse(readFileSync(path.join(cluster.clusterDir, 'state.json'), 'utf8')) as { components: { name: string; pid: number }[] };
     for (const { id } of cluster.replicas) {
       const pid = state.components.find((c) => c.name === id)?.pid;
       const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
       expect(argv.slice(1)).toEqual(expect.arrayContaining(['--max-old-space-size=96', 'dist/src/server.js']));
+      const environ = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
+      expect(environ).toContain('MALLOC_MMAP_THRESHOLD_=131072');
     }
   });
 });

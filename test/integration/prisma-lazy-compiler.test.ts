@@ -1,6 +1,6 @@
 // Prisma 7 loads a WebAssembly query compiler (~60–75 MB of RSS) on its first query. A replica
 // that only answers probes, sessions and counters must never load it (src/infra/database.ts):
-// the readiness probe, the audit row and the boot-time seed check are plain SQL. The module
+// the readiness probe, the audit row, the boot-time seed check and the seed itself are plain SQL. The module
 // that carries the compiler is observed, not replaced: the real one is returned.
 import request from 'supertest';
 import { seedIfEmpty, seedNeeded } from '../../src/infra/seed';
@@ -33,7 +33,7 @@ async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean
 }
 
 describe("Prisma's query compiler stays out of a replica until a route needs it", () => {
-  it('when a replica answers /ready, sessions, counters and the seed check, then the compiler is never loaded; the catalogue loads it', async () => {
+  it('when a replica answers /ready, sessions, counters, the seed check and seeds an empty database, then the compiler is never loaded; the catalogue loads it', async () => {
     const app = buildApp(deps);
     expect((await request(app).get('/ready')).body).toMatchObject({ status: 'ready', checks: { database: 'up' } });
 
@@ -45,16 +45,33 @@ describe("Prisma's query compiler stays out of a replica until a route needs it"
     // The audit rows are written after the answer (not awaited): wait for both.
     expect(await eventually(() => auditActions(created.body.sessionId), (a) => a.length === 2)).toEqual(['SESSION_CREATED', 'SESSION_DESTROYED']);
     expect(await seedNeeded(deps.pool)).toBe(false);
+    // The replica that finds the database empty seeds it at boot: in plain SQL too.
+    await deps.pool.query('DELETE FROM products');
+    expect(await seedNeeded(deps.pool)).toBe(true);
+    const client = await deps.pool.connect();
+    try {
+      expect(await seedIfEmpty(client)).toEqual({ seeded: true });
+    } finally {
+      client.release();
+    }
     expect(mockCompilerLoads).toEqual([]);
 
-    await request(app).get('/api/v1/stateless/products?limit=1').expect(200);
+    const page = await request(app).get('/api/v1/stateless/products?limit=50').expect(200);
     expect(mockCompilerLoads).toHaveLength(1);
+    // What the plain INSERTs wrote is what the Prisma model reads.
+    expect(page.body.items).toHaveLength(50);
+    expect(page.body.items[0]).toMatchObject({ sku: 'SL-0001', name: 'Sturdy Kettle', stock: 37 });
   });
 
   it('when a demo user has lost its password, then the seed check says so and seeding mends it', async () => {
     await deps.pool.query(`UPDATE users SET password_hash = NULL WHERE email = 'ada@statelab.test'`);
     expect(await seedNeeded(deps.pool)).toBe(true);
-    expect(await seedIfEmpty(deps.prisma)).toEqual({ seeded: false });
+    const client = await deps.pool.connect();
+    try {
+      expect(await seedIfEmpty(client)).toEqual({ seeded: false });
+    } finally {
+      client.release();
+    }
     expect(await seedNeeded(deps.pool)).toBe(false);
   });
 

@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import replicaNodeFlags from '../../scripts/lib/replica-node-flags.json';
+import replicaRuntime from '../../scripts/lib/replica-runtime.json';
 import { parseYaml, repoRoot } from '../support/dashboard-queries';
 
 interface Service {
@@ -263,8 +263,12 @@ describe('Dockerfile, read as text', () => {
     expect(runtime).toMatch(/^USER node$/m);
     expect(runtime).toMatch(/^HEALTHCHECK .*\n?.*CMD \["node", "-e", ".*\/ready/m);
     const cmd = /^CMD (\[.*\])$/m.exec(runtime)?.[1];
-    expect(replicaNodeFlags.length).toBeGreaterThan(0);
-    expect(cmd && JSON.parse(cmd)).toEqual(['node', ...replicaNodeFlags, 'dist/src/server.js']);
+    expect(replicaRuntime.nodeFlags.length).toBeGreaterThan(0);
+    expect(cmd && JSON.parse(cmd)).toEqual(['node', ...replicaRuntime.nodeFlags, 'dist/src/server.js']);
+    // The launcher's allocator setting, as ENV of the runtime stage (continued lines joined).
+    const env = runtime.replace(/\\\n\s*/g, ' ').match(/^ENV (.*)$/m)?.[1] ?? '';
+    expect(Object.keys(replicaRuntime.env).length).toBeGreaterThan(0);
+    for (const [name, value] of Object.entries(replicaRuntime.env)) expect(env.split(/\s+/)).toContain(`${name}=${value}`);
   });
 
   it('when a file is copied from the build context, then it exists and .dockerignore does not exclude it', () => {
