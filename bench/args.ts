@@ -21,7 +21,9 @@ export interface BenchArgs {
 
 export const USAGE = `usage: npm run bench -- [options]
 
-  --start-cluster        start the native cluster first (and stop it after, if this run started it)
+  --start-cluster        insist on a whole native cluster: an error if it is partly running. Without
+                         it a cluster that is not running at all is started too (and stopped after);
+                         a partly running one only gets a warning
   --target URL           benchmark this base URL instead of nginx (default http://127.0.0.1:$NGINX_PORT)
   --direct               benchmark one replica directly (app-1, http://127.0.0.1:$APP_BASE_PORT)
   --pin                  give the load generator its own core (the last) and every server the others

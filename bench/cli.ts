@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { parseBenchArgs, USAGE, type BenchArgs } from './args';
-import { clusterDir, clusterEndpoints, ensureCluster, stopCluster } from './cluster';
+import { assertAnswers, clusterDir, clusterEndpoints, ensureCluster, stopCluster } from './cluster';
 import { collectEnvironment } from './environment';
 import { allCores, clusterProcesses, corePlan, pinProcess, type ServerProcess } from './processes';
 import { fmt, percent } from './report/format';
@@ -84,7 +84,8 @@ async function main(argv: string[]): Promise<number> {
   const startedAt = new Date();
   const commandLine = ['npm run bench --', ...argv].join(' ');
   const target = await resolveTarget(args);
-  const startedCluster = args.startCluster ? await ensureCluster() : false;
+  // --target is somebody else's deployment: never start anything for it, only check it answers.
+  const startedCluster = args.target ? false : await ensureCluster(args.startCluster);
   let servers: ServerProcess[] = [];
   let pinnedCluster = false;
   try {
@@ -93,6 +94,7 @@ async function main(argv: string[]): Promise<number> {
       ...(args.warmupSeconds !== undefined ? { warmupSeconds: args.warmupSeconds } : {}),
       ...(args.connections !== undefined ? { connections: args.connections } : {}),
     };
+    await assertAnswers(target.targetUrl);
     servers = clusterProcesses(await clusterDir());
     const plan = args.pin ? corePlan() : undefined;
     if (plan) {

@@ -49,16 +49,35 @@ function launch(command: string, quiet: boolean): Promise<number> {
   });
 }
 
-/** Starts the cluster unless it is already fully up. Returns whether this call started it. */
-export async function ensureCluster(): Promise<boolean> {
+/**
+ * Makes sure the native cluster runs before a run against it. Nothing running (a fresh clone):
+ * start it, and say so — the caller stops it afterwards. Partly running: an error with
+ * `--start-cluster` (the caller asked for a whole cluster), otherwise a warning and the run goes
+ * on (a lesson may have stopped the lab or a replica on purpose). Returns whether it started it.
+ */
+export async function ensureCluster(strict: boolean): Promise<boolean> {
   const status = await launch('status', true);
   if (status === 0) return false;
   if (status === 1) {
-    throw new Error('the native cluster is partly running; check `npm run cluster -- status` (or run `down`) first');
+    if (strict) throw new Error('the native cluster is partly running; check `npm run cluster -- status` (or run `down`) first');
+    process.stderr.write('[bench] warning: the native cluster is only partly ready (`npm run cluster -- status` says which part)\n');
+    return false;
   }
+  process.stderr.write('[bench] no native cluster is running: starting one (`npm run cluster -- up`); it is stopped again after the run\n');
   const code = await launch('up', false);
   if (code !== 0) throw new Error(`\`node scripts/cluster.mjs up\` failed with exit code ${code}`);
   return true;
+}
+
+/** A clear error, before any load, when nothing answers at the target. */
+export async function assertAnswers(baseUrl: string): Promise<void> {
+  const url = `${baseUrl}/api/v1/stateless/info`;
+  try {
+    await fetch(url, { signal: AbortSignal.timeout(5000) });
+  } catch (err) {
+    const why = err instanceof Error && err.cause instanceof Error ? err.cause.message : String(err);
+    throw new Error(`nothing answers at ${url} (${why}); is the target up?`);
+  }
 }
 
 export async function stopCluster(): Promise<void> {

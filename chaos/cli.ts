@@ -37,7 +37,7 @@ async function main(): Promise<number> {
   const clients = Number(values.clients);
   if (!Number.isInteger(clients) || clients < 1 || clients > 32) throw new Error('--clients must be 1..32');
 
-  const started = values['start-cluster'] ? await ensureCluster() : false;
+  const started = values['start-cluster'] ? await ensureCluster(true) : false;
   try {
     const { nginxUrl } = await clusterEndpoints();
     const dir = await clusterDir();

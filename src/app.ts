@@ -33,16 +33,23 @@ export interface AppDeps {
   version: string;
 }
 
-/** 415 for a request body that is not JSON; body-less POSTs (create session, counters) pass. */
-const requireJsonBody: RequestHandler = (req, _res, next) => {
-  if (req.headers['content-length'] !== '0' && (req.headers['content-length'] || req.headers['transfer-encoding'])) {
-    if (!req.is('application/json')) {
-      next(new AppError('UNSUPPORTED_MEDIA_TYPE'));
-      return;
+/**
+ * The body rules in one middleware: 415 for a request body that is not JSON (body-less POSTs —
+ * create session, counters — pass), then express.json with the body limit. One router layer, not
+ * two: Express 5 pays for every layer a request walks (docs/benchmarking.md).
+ */
+function jsonBody(limit: string): RequestHandler {
+  const parse = express.json({ limit });
+  return (req, res, next) => {
+    if (req.headers['content-length'] !== '0' && (req.headers['content-length'] || req.headers['transfer-encoding'])) {
+      if (!req.is('application/json')) {
+        next(new AppError('UNSUPPORTED_MEDIA_TYPE'));
+        return;
+      }
     }
-  }
-  next();
-};
+    parse(req, res, next);
+  };
+}
 
 /** Builds the Express app. It never listens: src/server.ts does, and tests use supertest. */
 export function createApp(deps: AppDeps): Express {
@@ -73,9 +80,8 @@ export function createApp(deps: AppDeps): Express {
       xXssProtection: false,
     }),
   );
-  app.use(requireJsonBody, express.json({ limit: config.bodyLimit }));
+  app.use(jsonBody(config.bodyLimit));
 
-  app.use(opsRouter(deps));
   app.use('/api/v1/stateless', statelessRouter(deps));
   const audit = auditLog(deps.pool, config.instanceId, config.dependencyTimeoutMs, logger);
   app.use('/api/v1/stateful', sessionRouter(createRedisBackend(config, deps.redis), deps, audit, idempotency(deps)));
@@ -85,6 +91,11 @@ export function createApp(deps: AppDeps): Express {
   app.use('/api/v1/auth', authRouter(deps, logins, audit));
   app.use('/api/v1/limits', limitsRouter(deps));
   app.use('/api/v1/admin', adminRouter(deps, logins, audit));
+  // Last, because it is mounted on `/`: mounted first, every API request would enter it and try
+  // its three routes before reaching its own router. Probes are a few a second; the API is all
+  // the rest. Its paths (/health, /ready, /metrics) overlap no other router, so order changes
+  // nothing else.
+  app.use(opsRouter(deps));
 
   app.use(notFoundHandler);
   app.use(errorHandler(logger));

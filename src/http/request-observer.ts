@@ -30,8 +30,9 @@ export function requestObserver(deps: { logger: Logger; metrics: Metrics; instan
     res.setHeader('X-Instance-Id', instanceId);
     res.setHeader('X-Request-Id', id);
     // `close` fires once per response, after `finish` when it was sent in full and alone when the
-    // client went away first: one hook sees every request exactly once.
-    res.once('close', () => {
+    // client went away first: one hook sees every request exactly once. `on`, not `once`: the
+    // event cannot fire twice, and `once` would wrap the hook in one more closure per request.
+    res.on('close', () => {
       const responseTime = performance.now() - start;
       const route = routeTemplate(req, res);
       const kind = (res.locals.kind as RouteKind | undefined) ?? 'other';
