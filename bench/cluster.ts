@@ -75,7 +75,9 @@ export async function assertAnswers(baseUrl: string): Promise<void> {
   try {
     await fetch(url, { signal: AbortSignal.timeout(5000) });
   } catch (err) {
-    const why = err instanceof Error && err.cause instanceof Error ? err.cause.message : String(err);
+    // fetch says only "fetch failed"; the reason (ECONNREFUSED, a timeout) is its cause.
+    const cause = (err as { cause?: { message?: unknown } }).cause?.message;
+    const why = typeof cause === 'string' ? cause : err instanceof Error ? err.message : String(err);
     throw new Error(`nothing answers at ${url} (${why}); is the target up?`);
   }
 }
