@@ -24,6 +24,16 @@ async function auditActions(sessionId: string): Promise<string[]> {
   return rows.map((r) => r.action);
 }
 
+/** seedIfEmpty as a booting replica runs it: on one connection of its own (a transaction). */
+async function seed(): Promise<{ seeded: boolean }> {
+  const client = await deps.pool.connect();
+  try {
+    return await seedIfEmpty(client);
+  } finally {
+    client.release();
+  }
+}
+
 async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean): Promise<T> {
   for (let i = 0; ; i += 1) {
     const value = await read();
@@ -48,12 +58,7 @@ describe("Prisma's query compiler stays out of a replica until a route needs it"
     // The replica that finds the database empty seeds it at boot: in plain SQL too.
     await deps.pool.query('DELETE FROM products');
     expect(await seedNeeded(deps.pool)).toBe(true);
-    const client = await deps.pool.connect();
-    try {
-      expect(await seedIfEmpty(client)).toEqual({ seeded: true });
-    } finally {
-      client.release();
-    }
+    expect(await seed()).toEqual({ seeded: true });
     expect(mockCompilerLoads).toEqual([]);
 
     const page = await request(app).get('/api/v1/stateless/products?limit=50').expect(200);
@@ -66,12 +71,7 @@ describe("Prisma's query compiler stays out of a replica until a route needs it"
   it('when a demo user has lost its password, then the seed check says so and seeding mends it', async () => {
     await deps.pool.query(`UPDATE users SET password_hash = NULL WHERE email = 'ada@statelab.test'`);
     expect(await seedNeeded(deps.pool)).toBe(true);
-    const client = await deps.pool.connect();
-    try {
-      expect(await seedIfEmpty(client)).toEqual({ seeded: false });
-    } finally {
-      client.release();
-    }
+    expect(await seed()).toEqual({ seeded: false });
     expect(await seedNeeded(deps.pool)).toBe(false);
   });
 
