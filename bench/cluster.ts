@@ -73,7 +73,8 @@ export async function ensureCluster(strict: boolean): Promise<boolean> {
 export async function assertAnswers(baseUrl: string): Promise<void> {
   const url = `${baseUrl}/api/v1/stateless/info`;
   try {
-    await fetch(url, { signal: AbortSignal.timeout(5000) });
+    const res = await fetch(url, { signal: AbortSignal.timeout(5000) });
+    await res.body?.cancel();
   } catch (err) {
     // fetch says only "fetch failed"; the reason (ECONNREFUSED, a timeout) is its cause.
     const cause = (err as { cause?: { message?: unknown } }).cause?.message;

@@ -98,15 +98,6 @@ describe('a replica whose Redis is behind the fault proxy', () => {
     proxy.setMode({ kind: 'pass' });
     await eventually(async () => (await request(app).post('/api/v1/stateful/sessions')).status === 201);
   });
-});
-
-describe('a session read that times out', () => {
-  let deps: TestDeps;
-
-  beforeAll(async () => {
-    deps = await openTestDeps({ redisUrl: `redis://${proxy.host}:${proxy.port}` });
-  });
-  afterAll(() => deps.close());
 
   // Found by the sigstop-replica chaos scenario: a replica paused mid-request wakes with its
   // Redis timer already expired. express-session with `unset: 'destroy'` then deletes the
