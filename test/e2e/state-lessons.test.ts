@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { seedPassword } from '../../src/infra/seed';
-import { Client, e2eCluster, repoRoot, tally, type E2eCluster, type Reply } from '../support/e2e-cluster';
+import { Client, e2eCluster, repoRoot, tally, untilEveryReplicaServes, type E2eCluster, type Reply } from '../support/e2e-cluster';
 
 let cluster: E2eCluster;
 const clients: Client[] = [];
@@ -17,9 +17,13 @@ function client(n: number): Client {
   return c;
 }
 
-beforeAll(() => {
+// Start from a cluster where nginx sends every replica traffic, as a student's would: the files
+// before this one kill and restart replicas, and nginx benches a replica it saw fail for its
+// fail_timeout. The lessons below need answers from every replica.
+beforeAll(async () => {
   cluster = e2eCluster();
-});
+  await untilEveryReplicaServes(cluster);
+}, 60_000);
 
 afterAll(() => {
   for (const c of clients) c.close();
