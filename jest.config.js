@@ -3,10 +3,12 @@
 // tsconfig's isolatedModules makes ts-jest transpile file by file; `tsc --noEmit` in npm test type-checks.
 const tsJest = ['ts-jest', { tsconfig: 'tsconfig.json' }];
 
+// The launcher's modules are plain ESM (they run before `npm ci`); TypeScript imports them, and
+// Jest's CommonJS runtime gets them through a small esbuild transform.
 const base = {
   testEnvironment: 'node',
-  transform: { '^.+\\.ts$': tsJest },
-  moduleFileExtensions: ['ts', 'js', 'json'],
+  transform: { '^.+\\.ts$': tsJest, '^.+\\.mjs$': '<rootDir>/test/support/mjs-transform.cjs' },
+  moduleFileExtensions: ['ts', 'js', 'mjs', 'json'],
 };
 
 /** @type {import('jest').Config} */

@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { parseBenchArgs, USAGE, type BenchArgs } from './args';
-import { assertAnswers, clusterDir, clusterEndpoints, ensureCluster, stopCluster } from './cluster';
+import { assertAnswers, clusterEndpoints } from './cluster';
 import { collectEnvironment } from './environment';
 import { allCores, clusterProcesses, corePlan, pinProcess, type ServerProcess } from './processes';
 import { fmt, percent } from './report/format';
@@ -12,6 +12,8 @@ import type { Results } from './results-schema';
 import { applicableScenarios, runBenchmarks, type Progress, type RunnerOptions } from './runner';
 import { SCENARIOS } from './scenarios';
 import { cpuBreakdown, MIN_CPU_US } from './summary';
+import { ensureCluster, stopCluster } from '../cluster/launcher';
+import { loadTopology } from '../cluster/topology';
 
 function progressPrinter(): (p: Progress) => void {
   const tty = process.stderr.isTTY;
@@ -35,7 +37,7 @@ function listScenarios(): void {
 }
 
 async function resolveTarget(args: BenchArgs): Promise<Pick<RunnerOptions, 'targetUrl' | 'targetKind' | 'directUrl'>> {
-  const endpoints = await clusterEndpoints();
+  const endpoints = clusterEndpoints();
   if (args.target) return { targetUrl: args.target, targetKind: 'custom', directUrl: null };
   if (args.direct) return { targetUrl: endpoints.directUrl, targetKind: 'direct', directUrl: endpoints.directUrl };
   return { targetUrl: endpoints.nginxUrl, targetKind: 'nginx', directUrl: endpoints.directUrl };
@@ -85,7 +87,8 @@ async function main(argv: string[]): Promise<number> {
   const commandLine = ['npm run bench --', ...argv].join(' ');
   const target = await resolveTarget(args);
   // --target is somebody else's deployment: never start anything for it, only check it answers.
-  const startedCluster = args.target ? false : await ensureCluster(args.startCluster);
+  const startedCluster = args.target ? false : await ensureCluster(args.startCluster, (line) => process.stderr.write(`[bench] ${line}\n`));
+  const clusterDir = loadTopology(process.env).clusterDir;
   let servers: ServerProcess[] = [];
   let pinnedCluster = false;
   try {
@@ -95,7 +98,7 @@ async function main(argv: string[]): Promise<number> {
       ...(args.connections !== undefined ? { connections: args.connections } : {}),
     };
     await assertAnswers(target.targetUrl);
-    servers = clusterProcesses(await clusterDir());
+    servers = clusterProcesses(clusterDir);
     const plan = args.pin ? corePlan() : undefined;
     if (plan) {
       pinnedCluster = true;
@@ -110,7 +113,7 @@ async function main(argv: string[]): Promise<number> {
       overrides,
       servers: servers.filter((s) => s.name !== 'nginx'),
       // Redis too: a session read's price is paid partly there (not pinned: it is not ours to move).
-      cpuProcesses: clusterProcesses(await clusterDir(), /^(app-\d+|nginx|redis)$/),
+      cpuProcesses: clusterProcesses(clusterDir, /^(app-\d+|nginx|redis)$/),
       ...(plan ? { serverCpus: plan.servers } : {}),
       onProgress: progressPrinter(),
     };

@@ -3,8 +3,9 @@
 // X-Instance-Id, exact p95 latency, 2xx counts per client, and the generator's own CPU use.
 import net from 'node:net';
 import autocannon from 'autocannon';
-import type { SimulatedClient } from './clients';
+import type { Namespace } from './clients';
 import { quantileSorted } from './stats';
+import type { SimulatedClient } from '../cluster/simulated-client';
 
 export interface LoadRequest {
   url: string;
@@ -15,6 +16,8 @@ export interface LoadRequest {
   durationSeconds: number;
   /** Connection i belongs to client i mod clients.length: its address and its cookie. */
   clients: readonly SimulatedClient[];
+  /** The session whose cookie each connection sends (the client's jar of that name), if any. */
+  session?: Namespace;
   /** Called about once a second with the responses so far. */
   onTick?: (elapsedSeconds: number, responses: number) => void;
 }
@@ -111,7 +114,8 @@ export async function measureLoad(spec: LoadRequest): Promise<LoadMeasurement> {
     const simulated = spec.clients[index]!;
     clientIndex.set(client, index);
     if (simulated.address) bindSourceAddress(client, simulated.address);
-    client.setHeaders(simulated.cookie ? { ...baseHeaders, cookie: simulated.cookie } : baseHeaders);
+    const cookie = spec.session ? simulated.cookieOf(spec.session) : undefined;
+    client.setHeaders(cookie ? { ...baseHeaders, cookie } : baseHeaders);
     client.on('headers', (info) => {
       const raw = info.headers;
       for (let i = 0; i < raw.length; i += 2) {

@@ -12,28 +12,16 @@ import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { pathToFileURL } from 'node:url';
 import { Redis } from 'ioredis';
 import { Client } from 'pg';
 import type { OpsMeasurement } from './capacity';
-import { createSessions, makeClients, request, type SimulatedClient } from './clients';
+import { createSessions, makeClients } from './clients';
 import { SCENARIOS } from './scenarios';
+import { loadTopology, nginxUrl } from '../cluster/topology';
 
 const ADMIN_COMMANDS = new Set(['info', 'ping', 'config', 'client', 'slowlog', 'latency', 'memory', 'select', 'dbsize', 'cluster', 'command', 'hello', 'auth', 'scan', 'type', 'strlen', 'xinfo', 'pubsub']);
 /** PostgreSQL reports an idle backend's counters at most this late (PGSTAT_IDLE_INTERVAL, 10 s). */
 const STATS_SETTLE_MS = 11_000;
-
-interface Topology {
-  nginxPort: number;
-  redisPort: number;
-  postgresPort: number;
-}
-
-async function topology(): Promise<Topology> {
-  const href = pathToFileURL(path.join(__dirname, '..', 'scripts', 'lib', 'topology.mjs')).href;
-  const { loadTopology } = (await import(href)) as { loadTopology: (env: NodeJS.ProcessEnv) => Topology };
-  return loadTopology(process.env);
-}
 
 async function redisCommandCounts(redis: Redis): Promise<Map<string, number>> {
   const text = await redis.info('commandstats');
@@ -72,17 +60,17 @@ async function main(): Promise<void> {
   const { values } = parseArgs({ options: { requests: { type: 'string', default: '200' }, out: { type: 'string', default: 'bench/results/ops.json' } } });
   const count = Number(values.requests);
   if (!Number.isInteger(count) || count < 10) throw new Error('--requests must be an integer >= 10');
-  const topo = await topology();
-  const base = `http://127.0.0.1:${topo.nginxPort}`;
+  const topo = loadTopology(process.env);
+  const base = nginxUrl(topo);
   const redis = new Redis(`redis://127.0.0.1:${topo.redisPort}`, { lazyConnect: true });
   await redis.connect();
   const pg = new Client({ connectionString: `postgresql://postgres@127.0.0.1:${topo.postgresPort}/statelab` });
   await pg.connect();
+  // One client holding both sessions, each in its own cookie jar.
+  const [client] = makeClients(1, base);
   try {
-    const [client] = makeClients(1, base) as [SimulatedClient];
-    const localClient: SimulatedClient = { address: client.address };
-    await createSessions(base, 'stateful', [client]);
-    await createSessions(base, 'local', [localClient]);
+    await createSessions('stateful', [client!]);
+    await createSessions('local', [client!]);
 
     // The idle baseline (exporter scrapes, our own readings): transactions per ms with no requests,
     // over two settle windows, subtracted from each scenario's window by its length.
@@ -95,13 +83,13 @@ async function main(): Promise<void> {
 
     const scenarios: OpsMeasurement['scenarios'] = {};
     for (const scenario of SCENARIOS.filter((s) => s.target === 'main')) {
-      const who = scenario.session === 'local' ? localClient : scenario.session ? client : undefined;
+
       const redisBefore = await redisCommandCounts(redis);
       pgBefore = await postgresTransactions(pg);
       windowStart = Date.now();
       let ok = 0;
       for (let i = 0; i < count; i++) {
-        const reply = await request(`${base}${scenario.path}`, { method: scenario.method, body: scenario.body, client: who });
+        const reply = await client!.send({ method: scenario.method, path: scenario.path, body: scenario.body, jar: scenario.session ?? null });
         if (reply.status >= 200 && reply.status < 300) ok++;
       }
       if (ok !== count) throw new Error(`${scenario.name}: ${count - ok} of ${count} requests failed`);
@@ -127,6 +115,7 @@ async function main(): Promise<void> {
     writeFileSync(values.out!, `${JSON.stringify(result, null, 2)}\n`);
     process.stdout.write(`${values.out}\n`);
   } finally {
+    client?.close();
     redis.disconnect();
     await pg.end();
   }

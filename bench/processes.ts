@@ -1,75 +1,21 @@
 // The server processes a bench run measures: the replicas of the native cluster (pids from the
-// launcher's state file) and the harness's own baseline server. Used to pin them to cores
-// (`--pin`), to report each one's memory (RSS) at the end of the run, and to report the CPU time
-// each one (Redis included) spent per response.
+// launcher's state, read through cluster/) and the harness's own baseline server. Used to pin them
+// to cores (`--pin`), to report each one's memory (RSS) at the end of the run, and to report the
+// CPU time each one (Redis included) spent per response (from /proc, through cluster/processes).
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
+import { liveComponents, readClusterState } from '../cluster/state';
+
+export { cpuSecondsWithChildren as cpuSeconds, rssMiB } from '../cluster/processes';
 
 export interface ServerProcess {
   name: string;
   pid: number;
 }
 
-/**
- * Processes the launcher started, from `<CLUSTER_DIR>/state.json`: by default the replicas (app-N)
- * and nginx, the ones `--pin` moves.
- */
+/** Processes the launcher started: by default the replicas (app-N) and nginx, the ones `--pin` moves. */
 export function clusterProcesses(clusterDir: string, names: RegExp = /^(app-\d+|nginx)$/): ServerProcess[] {
-  const file = path.join(clusterDir, 'state.json');
-  if (!existsSync(file)) return [];
-  const state = JSON.parse(readFileSync(file, 'utf8')) as { components?: { name?: string; pid?: number }[] };
-  return (state.components ?? [])
-    .filter((c): c is ServerProcess => typeof c.name === 'string' && typeof c.pid === 'number' && names.test(c.name))
-    .filter((c) => existsSync(`/proc/${c.pid}`));
-}
-
-/** Clock ticks per second of /proc's CPU times (USER_HZ; 100 on every Linux we know of). */
-const CLOCK_TICKS = (() => {
-  try {
-    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-  } catch {
-    return 100;
-  }
-})();
-
-/** user + system CPU seconds of one process, from /proc/PID/stat; null once it is gone. */
-function ownCpuSeconds(pid: number): { cpu: number; ppid: number } | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // The command name (field 2) may hold spaces and parentheses: count fields after the last ')'.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return { cpu: (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS, ppid: Number(fields[1]) };
-  } catch {
-    return null;
-  }
-}
-
-/**
- * CPU seconds (user + system) used so far by a process and its live children: nginx's work is
- * done by its workers, not by the master whose pid the launcher records.
- */
-export function cpuSeconds(pid: number): number | null {
-  const own = ownCpuSeconds(pid);
-  if (!own) return null;
-  let total = own.cpu;
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry) || Number(entry) === pid) continue;
-    const child = ownCpuSeconds(Number(entry));
-    if (child?.ppid === pid) total += child.cpu;
-  }
-  return total;
-}
-
-/** Resident set size in MiB (Linux /proc), or null where it cannot be read. */
-export function rssMiB(pid: number): number | null {
-  try {
-    const match = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return match ? Math.round((Number(match[1]) / 1024) * 10) / 10 : null;
-  } catch {
-    return null;
-  }
+  return liveComponents(readClusterState(clusterDir), names).map(({ name, pid }) => ({ name, pid }));
 }
 
 export interface CorePlan {

@@ -2,12 +2,14 @@
 // computed from measurements taken minutes apart at most, on the same machine in the same state.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startBaselineServer, type BaselineServer } from './baseline';
-import { createSessions, deleteSessions, makeClients, readCounter, type SimulatedClient } from './clients';
+import { createSessions, deleteSessions, makeClients, readCounter } from './clients';
 import { measureLoad, type LoadMeasurement } from './load';
 import { cpuSeconds, pinProcess, rssMiB, type ServerProcess } from './processes';
 import type { RunResult, ScenarioResult } from './results-schema';
 import type { LoadParameters, Scenario } from './scenarios';
 import { computeRatios, scenarioWarnings, summarise } from './summary';
+import { counterCheck, sumCounters } from '../cluster/counter-check';
+import type { SimulatedClient } from '../cluster/simulated-client';
 
 export interface RunnerOptions {
   targetUrl: string;
@@ -117,20 +119,22 @@ async function runOnce(
       pipelining: params.pipelining,
       durationSeconds,
       clients,
+      session: scenario.session,
       onTick: (elapsed, responses) => report(phase, elapsed, durationSeconds, responses),
     });
 
   const namespace = scenario.session;
+  let sessions = new Map<SimulatedClient, string>();
   try {
     if (namespace) {
       report('sessions', 0, 0, 0);
-      await createSessions(baseUrl, namespace, clients);
+      sessions = await createSessions(namespace, clients);
     }
     if (params.warmupSeconds > 0) await load(params.warmupSeconds, 'warm-up');
     if (namespace && scenario.counter) {
       // Fresh sessions: every counter starts at 0, so its final value is the increments it kept.
-      await deleteSessions(baseUrl, namespace, clients);
-      await createSessions(baseUrl, namespace, clients);
+      await deleteSessions(namespace, sessions);
+      sessions = await createSessions(namespace, clients);
     }
     const { result: m, cpu } = await cpuPerResponse(cpuProcesses, () => load(params.durationSeconds, 'measure'));
     const { perClient2xx, ...rest } = m;
@@ -140,17 +144,16 @@ async function runOnce(
       report('counter check', 0, 0, m.responses);
       await sleep(SETTLE_MS);
       const kind = scenario.counter;
-      const finals = await Promise.all(clients.map((c) => readCounter(baseUrl, namespace, kind, c)));
-      const acknowledged = perClient2xx.reduce((a, b) => a + b, 0);
-      const finalValue = finals.reduce((a, b) => a + b, 0);
-      // Per session: a session can only lose its own increments. Negative differences are
-      // requests the server applied after the generator stopped listening, not gains.
-      const lostUpdates = finals.reduce((lost, value, i) => lost + Math.max(0, perClient2xx[i]! - value), 0);
-      counter = { acknowledged, finalValue, lostUpdates };
+      const finals = await Promise.all(clients.map((c) => readCounter(namespace, kind, c)));
+      // Per session (the one lost-update check, summed): a session can only lose its own
+      // increments. A final above the acknowledged count is requests the server applied after the
+      // generator stopped listening, not a gain that could offset another session's loss.
+      const total = sumCounters(finals.map((value, i) => counterCheck(perClient2xx[i]!, perClient2xx[i]!, value)));
+      counter = { acknowledged: total.acknowledged, finalValue: total.final, lostUpdates: total.lost };
     }
     return { ...measured, ...(counter ? { counter } : {}) };
   } finally {
-    if (namespace) await deleteSessions(baseUrl, namespace, clients);
+    if (namespace) await deleteSessions(namespace, sessions);
   }
 }
 

@@ -1,47 +1,12 @@
-// The checks, in the manner of Jepsen's counter and set checkers: what the clients were told
-// (acknowledged) must be a subset of what is stored, which must be a subset of what was attempted.
+// What the chaos runner reads out of every recorded outcome: the counter of each client (judged by
+// the one lost-update check, cluster/counter-check.ts), failures by route and replica, a timeline.
 import type { Outcome, Route } from './outcomes';
-
-export interface CounterCheck {
-  attempted: number;
-  acknowledged: number;
-  /** Requests that got no success answer (5xx, reset, timeout): the client cannot know. */
-  unacknowledged: number;
-  final: number;
-  /** Acknowledged increments the store no longer has. */
-  lost: number;
-  /** Increments stored more often than they were attempted. */
-  duplicated: number;
-  /** Unacknowledged increments that were applied anyway: cut off, then found done. */
-  ambiguousApplied: number;
-}
-
-/**
- * The counter check on counts: `attempted` increments sent (distinct operations — a keyed
- * increment retried three times is one), `acknowledged` of them answered 200, `final` read back.
- */
-export function counterCheck(attempted: number, acknowledged: number, final: number): CounterCheck {
-  return {
-    attempted,
-    acknowledged,
-    unacknowledged: attempted - acknowledged,
-    final,
-    lost: Math.max(0, acknowledged - final),
-    duplicated: Math.max(0, final - attempted),
-    ambiguousApplied: Math.min(attempted - acknowledged, Math.max(0, final - acknowledged)),
-  };
-}
+import { counterCheck, type CounterCheck } from '../cluster/counter-check';
 
 /** One client's atomic counter: `final` read back after the load. */
 export function checkCounter(outcomes: Outcome[], final: number): CounterCheck {
   const posts = outcomes.filter((o) => o.route === 'counter-atomic' || o.route === 'counter-keyed');
   return counterCheck(posts.length, posts.filter((o) => o.status === 200).length, final);
-}
-
-export function sumCounters(checks: CounterCheck[]): CounterCheck {
-  const total: CounterCheck = { attempted: 0, acknowledged: 0, unacknowledged: 0, final: 0, lost: 0, duplicated: 0, ambiguousApplied: 0 };
-  for (const c of checks) for (const key of Object.keys(total) as (keyof CounterCheck)[]) total[key] += c[key];
-  return total;
 }
 
 export interface RouteSummary {

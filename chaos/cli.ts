@@ -3,13 +3,13 @@
 // held or not, with the figures) and writes chaos-results/<time>/report.{md,html,json}.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { clusterDir, clusterEndpoints, ensureCluster, stopCluster } from '../bench/cluster';
-import type { ClusterControl } from '../src/lab/cluster-port';
 import { renderHtml, renderMarkdown, verdictLine, type ChaosReport } from './report';
 import { runScenario } from './runner';
 import { SCENARIOS } from './scenarios';
+import { clusterControl as control } from '../cluster/control';
+import { ensureCluster, stopCluster } from '../cluster/launcher';
+import { loadTopology, nginxUrl as nginxUrlOf } from '../cluster/topology';
 
 const repoRoot = path.resolve(__dirname, '..');
 const log = (m: string) => process.stderr.write(`[chaos] ${m}\n`);
@@ -37,11 +37,11 @@ async function main(): Promise<number> {
   const clients = Number(values.clients);
   if (!Number.isInteger(clients) || clients < 1 || clients > 32) throw new Error('--clients must be 1..32');
 
-  const started = values['start-cluster'] ? await ensureCluster(true) : false;
+  const started = values['start-cluster'] ? await ensureCluster(true, log) : false;
   try {
-    const { nginxUrl } = await clusterEndpoints();
-    const dir = await clusterDir();
-    const control = (await import(pathToFileURL(path.join(repoRoot, 'scripts', 'lib', 'cluster-control.mjs')).href)) as ClusterControl;
+    const topology = loadTopology(process.env);
+    const nginxUrl = nginxUrlOf(topology);
+    const dir = topology.clusterDir;
     const components = await control.inspectCluster(dir);
     if (!components.some((c) => c.name === values.victim)) throw new Error(`no running cluster with ${values.victim} in ${dir}: start one (npm run cluster -- up) or pass --start-cluster`);
     const report: ChaosReport = { startedAt: new Date().toISOString(), command: `npm run chaos -- ${process.argv.slice(2).join(' ')}`, node: process.version, runs: [] };

@@ -7,9 +7,9 @@
 // chaos runner's one HTTP sender (chaos/outcomes.ts); what differs is the retry discipline the
 // keyed contrast needs.
 import { randomUUID } from 'node:crypto';
-import http from 'node:http';
-import { counterCheck, type CounterCheck } from './checks';
-import { send, type LoadClient } from './outcomes';
+import { send } from './outcomes';
+import { counterCheck, type CounterCheck } from '../cluster/counter-check';
+import { SimulatedClient } from '../cluster/simulated-client';
 
 /** One HTTP request of the workload. */
 export interface AttemptRecord {
@@ -83,8 +83,8 @@ export function runCounterWorkload(options: WorkloadOptions): Workload {
 
   async function worker(index: number): Promise<void> {
     const address = options.addressOf?.(index) ?? '127.0.0.1';
-    const agent = new http.Agent({ keepAlive: true, maxSockets: 1, localAddress: address });
-    const client: LoadClient = { id: `worker-${index}`, address, agent, cookie: options.cookie };
+    const client = new SimulatedClient(options.baseUrl, { id: `worker-${index}`, address, maxSockets: 1 });
+    client.cookie = options.cookie;
     try {
       while (since() < options.durationMs) {
         const op = nextOp++;
@@ -97,15 +97,15 @@ export function runCounterWorkload(options: WorkloadOptions): Workload {
           const attempt: AttemptRecord = { op, key, attempt: record.attempts, worker: index, startedMs: since(), endedMs: 0, status: 0, replayed: false };
           const headers: Record<string, string> = { accept: 'application/json' };
           if (key) headers['idempotency-key'] = key;
-          const reply = await send(options.baseUrl, client, key ? 'counter-keyed' : 'counter-atomic', 'POST', PATH, started, { headers, timeoutMs: 10_000 });
+          const { outcome, exchange: reply } = await send(client, key ? 'counter-keyed' : 'counter-atomic', started, { method: 'POST', path: PATH, headers, timeoutMs: 10_000 });
           Object.assign(attempt, {
             status: reply.status,
             instance: reply.replica ?? undefined,
-            upstream: reply.headers['x-upstream'] as string | undefined,
+            upstream: reply.upstream ?? undefined,
             replayed: reply.headers['idempotent-replayed'] === 'true',
           });
-          if (reply.status === 0) attempt.error = reply.error ?? 'no response';
-          if (reply.status === 200) attempt.value = (JSON.parse(reply.body) as { value: number }).value;
+          if (reply.status === 0) attempt.error = outcome.error ?? 'no response';
+          if (reply.status === 200) attempt.value = reply.json.value as number;
           const retryAfter = Number(reply.headers['retry-after']);
           const retryAfterMs = Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : 100;
           attempt.endedMs = since();
@@ -119,7 +119,7 @@ export function runCounterWorkload(options: WorkloadOptions): Workload {
         }
       }
     } finally {
-      agent.destroy();
+      client.close();
     }
   }
 

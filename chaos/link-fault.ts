@@ -2,9 +2,9 @@
 // victim replica is restarted with its REDIS_URL (or DATABASE_URL) pointing at a proxy this
 // process runs, so a fault on that link reaches that replica alone — as a flaky network path
 // from one machine would — while the other replicas keep their direct connections.
-import { readClusterRecord } from '../src/lab/cluster-port';
 import { startFaultProxy, type FaultProxy } from './fault-proxy';
 import type { FaultContext } from './scenarios';
+import { requireClusterState, serviceUrls } from '../cluster/state';
 
 export type Link = 'redis' | 'postgres';
 
@@ -15,7 +15,7 @@ export interface AttachedLink {
 }
 
 export async function attachLink(ctx: Omit<FaultContext, 'proxy'>, link: Link): Promise<AttachedLink> {
-  const { urls } = readClusterRecord(ctx.clusterDir);
+  const urls = serviceUrls(requireClusterState(ctx.clusterDir));
   const real = new URL(link === 'redis' ? urls.redis : urls.database);
   const proxy = await startFaultProxy({ target: { host: real.hostname, port: Number(real.port) } });
   const viaProxy = new URL(real.toString());

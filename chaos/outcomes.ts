@@ -1,7 +1,7 @@
 // Every request the chaos load makes, recorded one by one — not autocannon's totals — so a
 // report can say which request failed, on which replica, when, and why.
-import http from 'node:http';
 import { randomUUID } from 'node:crypto';
+import { SimulatedClient, type Exchange } from '../cluster/simulated-client';
 
 export type Route = 'stateless' | 'session-read' | 'session-write' | 'counter-atomic' | 'counter-keyed' | 'products';
 
@@ -19,60 +19,43 @@ export interface Outcome {
   latencyMs: number;
 }
 
-export interface LoadClient {
-  id: string;
-  address: string;
-  cookie?: string;
-  sessionId?: string;
-  agent: http.Agent;
+/** The chaos load's clients: client n binds 127.0.n.1, so ip_hash spreads them over the replicas. */
+export function loadClients(count: number, baseUrl: string): SimulatedClient[] {
+  return Array.from({ length: count }, (_, i) => SimulatedClient.numbered(i + 1, baseUrl, { maxSockets: 8, timeoutMs: 35_000 }));
 }
 
-export function loadClients(count: number): LoadClient[] {
-  return Array.from({ length: count }, (_, i) => {
-    const address = `127.0.${i + 1}.1`;
-    return { id: `client-${i + 1}`, address, agent: new http.Agent({ keepAlive: true, maxSockets: 8, localAddress: address }) };
-  });
+/** The failure an outcome records: the transport error, the JSON error code, or HTTP_<status>. */
+function errorOf(exchange: Exchange): string | null {
+  if (exchange.status === 0) return exchange.errorCode ?? 'NO_RESPONSE';
+  if (exchange.status >= 400) return exchange.errorCode ?? `HTTP_${exchange.status}`;
+  return null;
 }
 
-/** One request; resolves with its outcome (and the body and headers), never rejects. Shared by the chaos load and the idempotency workload (counter-workload.ts). */
-export function send(
-  base: string,
-  client: LoadClient,
+/**
+ * One request, recorded as an outcome; never rejects. Each carries an X-Request-Id of its own, so
+ * a failure in the report can be found in the replica's log. Shared by the chaos load and the
+ * idempotency workload (counter-workload.ts).
+ */
+export async function send(
+  client: SimulatedClient,
   route: Route,
-  method: string,
-  path: string,
   startedAt: number,
-  options: { headers?: Record<string, string>; timeoutMs?: number } = {},
-): Promise<Outcome & { body: string; headers: http.IncomingHttpHeaders }> {
+  request: { method: string; path: string; headers?: Record<string, string>; timeoutMs?: number },
+): Promise<{ outcome: Outcome; exchange: Exchange }> {
   const id = randomUUID();
-  const t0 = Date.now();
-  const headers: Record<string, string> = { 'x-request-id': id, ...options.headers };
-  if (client.cookie) headers.cookie = client.cookie;
-  if (method === 'POST') headers['content-length'] = '0';
-  const base_ = { id, t: t0 - startedAt, client: client.id, route, method };
-  return new Promise((resolve) => {
-    const req = http.request(`${base}${path}`, { method, headers, agent: client.agent, timeout: options.timeoutMs ?? 35_000 }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('error', (err: NodeJS.ErrnoException) => resolve({ ...base_, status: 0, replica: null, error: err.code ?? err.message, latencyMs: Date.now() - t0, body: '', headers: {} }));
-      res.on('end', () => {
-        const body = Buffer.concat(chunks).toString('utf8');
-        let error: string | null = null;
-        if ((res.statusCode ?? 0) >= 400) {
-          try {
-            error = (JSON.parse(body) as { error?: { code?: string } }).error?.code ?? `HTTP_${res.statusCode}`;
-          } catch {
-            error = `HTTP_${res.statusCode}`;
-          }
-        }
-        const replica = res.headers['x-instance-id'];
-        resolve({ ...base_, status: res.statusCode ?? 0, replica: typeof replica === 'string' ? replica : null, error, latencyMs: Date.now() - t0, body, headers: res.headers });
-      });
-    });
-    req.on('timeout', () => req.destroy(Object.assign(new Error('timed out'), { code: 'TIMEOUT' })));
-    req.on('error', (err: NodeJS.ErrnoException) => resolve({ ...base_, status: 0, replica: null, error: err.code ?? err.message, latencyMs: Date.now() - t0, body: '', headers: {} }));
-    req.end();
-  });
+  const exchange = await client.send({ method: request.method, path: request.path, headers: { 'x-request-id': id, ...request.headers }, timeoutMs: request.timeoutMs });
+  const outcome: Outcome = {
+    id,
+    t: exchange.at - startedAt,
+    client: client.id,
+    route,
+    method: request.method,
+    status: exchange.status,
+    replica: exchange.replica,
+    error: errorOf(exchange),
+    latencyMs: Math.round(exchange.latencyMs),
+  };
+  return { outcome, exchange };
 }
 
 export const PATHS: Record<Route, { method: string; path: string }> = {
@@ -92,15 +75,14 @@ export const PATHS: Record<Route, { method: string; path: string }> = {
  * Runs one closed loop per client and route until `stop()`: each loop sends its next request
  * when the previous one answered, so a hang shows up as latency and fewer requests, not as a pile-up.
  */
-export function runLoad(base: string, clients: LoadClient[], routes: Route[], startedAt: number) {
+export function runLoad(clients: SimulatedClient[], routes: Route[], startedAt: number) {
   const outcomes: Outcome[] = [];
   let running = true;
   const loops = clients.flatMap((client) =>
     routes.map(async (route) => {
       while (running) {
-        const { method, path } = PATHS[route];
         const headers = route === 'counter-keyed' ? { 'idempotency-key': randomUUID() } : undefined;
-        const { body: _body, headers: _headers, ...outcome } = await send(base, client, route, method, path, startedAt, { headers });
+        const { outcome } = await send(client, route, startedAt, { ...PATHS[route], headers });
         outcomes.push(outcome);
         // A refused connection answers at once; do not spin on it.
         if (outcome.status === 0 || outcome.status >= 500) await new Promise((r) => setTimeout(r, 20));

@@ -1,10 +1,11 @@
 // One scenario: sessions first, then load from every client, the fault at 2 s, a few seconds to
 // settle, and the checks. Every request's outcome is kept for the report.
-import http from 'node:http';
-import { checkCounter, failureGroups, isFailure, sumCounters, summarizeRoutes, timeline, type TimelineSecond } from './checks';
+import { checkCounter, failureGroups, isFailure, summarizeRoutes, timeline, type TimelineSecond } from './checks';
 import { attachLink } from './link-fault';
-import { loadClients, runLoad, send, type LoadClient, type Outcome } from './outcomes';
+import { loadClients, runLoad, send, type Outcome } from './outcomes';
 import type { FaultContext, Scenario, ScenarioFindings, Verdict } from './scenarios';
+import { sumCounters } from '../cluster/counter-check';
+import { SimulatedClient, type Exchange } from '../cluster/simulated-client';
 
 export interface ScenarioRun {
   scenario: Pick<Scenario, 'name' | 'fault' | 'expectation'>;
@@ -26,11 +27,11 @@ const SETTLE_MS = 3_000;
  * is enough), and while it is, a fault on it reaches no request — a run that proves nothing.
  */
 async function awaitInRotation(base: string, victim: string, log: (m: string) => void): Promise<void> {
-  const probe: LoadClient = { id: 'rotation-probe', address: '127.0.0.1', agent: new http.Agent({ keepAlive: true, maxSockets: 1 }) };
+  const probe = new SimulatedClient(base, { id: 'rotation-probe', address: '127.0.0.1', maxSockets: 1, timeoutMs: 2_000 });
   const deadline = Date.now() + 10_000;
   try {
     for (let tries = 1; Date.now() < deadline; tries += 1) {
-      const reply = await send(base, probe, 'stateless', 'GET', '/api/v1/stateless/info', Date.now(), { timeoutMs: 2_000 });
+      const reply = await probe.get('/api/v1/stateless/info');
       if (reply.replica === victim) {
         if (tries > 3) log(`  nginx sent ${victim} a request again after ${tries} tries`);
         return;
@@ -38,31 +39,31 @@ async function awaitInRotation(base: string, victim: string, log: (m: string) =>
       await sleep(50);
     }
   } finally {
-    probe.agent.destroy();
+    probe.close();
   }
   throw new Error(`nginx sent no request to ${victim} for 10 s after it restarted: the fault would reach nothing`);
 }
 
 /** Reads with retries: right after a fault the first answers may still be 503s. */
-async function readBack(base: string, client: LoadClient, path: string): Promise<{ status: number; body: string }> {
-  let last = { status: 0, body: '' };
-  for (let attempt = 0; attempt < 40; attempt += 1) {
-    last = await send(base, client, 'session-read', 'GET', path, Date.now(), { timeoutMs: 5_000 });
-    if (last.status < 500 && last.status !== 0) return last;
+async function readBack(client: SimulatedClient, path: string): Promise<Exchange> {
+  let last = await client.send({ path, timeoutMs: 5_000 });
+  for (let attempt = 1; attempt < 40 && (last.status === 0 || last.status >= 500); attempt += 1) {
     await sleep(250);
+    last = await client.send({ path, timeoutMs: 5_000 });
   }
   return last;
 }
 
 export async function runScenario(base: string, scenario: Scenario, ctx: FaultContext, clientCount: number, log: (m: string) => void): Promise<ScenarioRun> {
-  const clients = loadClients(clientCount);
+  const clients = loadClients(clientCount, base);
+  const sessions = new Map<string, string>();
   const link = scenario.link ? await attachLink(ctx, scenario.link) : undefined;
   try {
     if (link) await awaitInRotation(base, ctx.victim, log);
-    await Promise.all(clients.map((c) => createSessionWithCookie(base, c)));
-    const sessionsBefore = (await Promise.all(clients.map((c) => sessionAlive(base, c)))).filter(Boolean).length;
+    await Promise.all(clients.map(async (c) => sessions.set(c.id, await createSession(c))));
+    const sessionsBefore = (await Promise.all(clients.map((c) => sessionAlive(c, sessions.get(c.id))))).filter(Boolean).length;
     const startedAt = Date.now();
-    const load = runLoad(base, clients, scenario.routes, startedAt);
+    const load = runLoad(clients, scenario.routes, startedAt);
     await sleep(FAULT_AT_MS);
     const fromMs = Date.now() - startedAt;
     log(`${scenario.name}: ${scenario.fault}`);
@@ -74,12 +75,12 @@ export async function runScenario(base: string, scenario: Scenario, ctx: FaultCo
 
     const checks = await Promise.all(
       clients.map(async (client) => {
-        const reply = await readBack(base, client, '/api/v1/stateful/counter');
-        const final = reply.status === 200 ? (JSON.parse(reply.body) as { atomic: number }).atomic : 0;
+        const reply = await readBack(client, '/api/v1/stateful/counter');
+        const final = reply.status === 200 && typeof reply.json.atomic === 'number' ? reply.json.atomic : 0;
         return checkCounter(load.outcomes.filter((o) => o.client === client.id), final);
       }),
     );
-    const sessionsAfter = (await Promise.all(clients.map((c) => sessionAlive(base, c)))).filter(Boolean).length;
+    const sessionsAfter = (await Promise.all(clients.map((c) => sessionAlive(c, sessions.get(c.id))))).filter(Boolean).length;
     const findings: ScenarioFindings = {
       routes: summarizeRoutes(load.outcomes),
       failures: failureGroups(load.outcomes),
@@ -102,7 +103,7 @@ export async function runScenario(base: string, scenario: Scenario, ctx: FaultCo
       outcomes: load.outcomes,
     };
   } finally {
-    for (const c of clients) c.agent.destroy();
+    for (const c of clients) c.close();
     await link?.detach();
   }
 }
@@ -117,29 +118,16 @@ function writeRecovery(outcomes: Outcome[], fromMs: number): number | null {
   return recovered ? Math.max(0, recovered.t + recovered.latencyMs - fromMs) : Number.POSITIVE_INFINITY;
 }
 
-/** POST …/sessions from the client's own address; keeps the cookie for every later request. */
-function createSessionWithCookie(base: string, client: LoadClient): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    const req = http.request(`${base}/api/v1/stateful/sessions`, { method: 'POST', agent: client.agent, headers: { 'content-length': '0' }, timeout: 10_000 }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const cookie = res.headers['set-cookie']?.[0]?.split(';')[0];
-        if (res.statusCode !== 201 || !cookie) return reject(new Error(`${client.id}: creating a session failed: HTTP ${res.statusCode}`));
-        client.cookie = cookie;
-        client.sessionId = (JSON.parse(Buffer.concat(chunks).toString('utf8')) as { sessionId: string }).sessionId;
-        resolve();
-      });
-    });
-    req.on('timeout', () => req.destroy(new Error('timed out')));
-    req.on('error', reject);
-    req.end();
-  });
+/** POST …/sessions from the client's own address; the client keeps the cookie for every later request. */
+async function createSession(client: SimulatedClient): Promise<string> {
+  const created = await client.send({ method: 'POST', path: '/api/v1/stateful/sessions', timeoutMs: 10_000 });
+  if (created.status !== 201 || !created.cookie || typeof created.json.sessionId !== 'string') {
+    throw new Error(`${client.id}: creating a session failed: HTTP ${created.status} ${created.errorCode ?? ''}`.trim());
+  }
+  return created.json.sessionId;
 }
 
-async function sessionAlive(base: string, client: LoadClient): Promise<boolean> {
-  const reply = await readBack(base, client, '/api/v1/stateful/sessions/current');
-  if (reply.status !== 200) return false;
-  return (JSON.parse(reply.body) as { sessionId?: string }).sessionId === client.sessionId;
+async function sessionAlive(client: SimulatedClient, sessionId: string | undefined): Promise<boolean> {
+  const reply = await readBack(client, '/api/v1/stateful/sessions/current');
+  return reply.status === 200 && reply.json.sessionId === sessionId;
 }
-

@@ -1,12 +1,12 @@
 // The faults, each with the expectation it must meet. The faults are carried out by the
 // launcher's own process control (scripts/lib/cluster-control.mjs) — the same code behind
 // `npm run cluster -- kill app-2` and the lab page's buttons.
-import type { ClusterControl } from '../src/lab/cluster-port';
-import type { ComponentState } from '../src/lab/lab-types';
+import type { FailureGroup, RouteSummary } from './checks';
 import type { FaultMode, FaultProxy } from './fault-proxy';
 import type { Link } from './link-fault';
-import type { CounterCheck, FailureGroup, RouteSummary } from './checks';
 import type { Route } from './outcomes';
+import type { ClusterControl, ComponentState } from '../cluster/control';
+import type { CounterCheck } from '../cluster/counter-check';
 
 export interface FaultContext {
   control: ClusterControl;

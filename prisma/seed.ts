@@ -1,6 +1,6 @@
 // `npm run db:seed`: seeds an empty database (users and products); a second run changes nothing.
 import { closePostgres, createPostgres } from '../src/infra/database';
-import { seedIfEmpty } from '../src/infra/seed';
+import { seedIfEmpty } from '../src/boot/seed';
 
 async function main(): Promise<void> {
   const url = process.env.DATABASE_URL;

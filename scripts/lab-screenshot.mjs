@@ -3,10 +3,10 @@
 // launcher and offline guard as the page's e2e test), presses a few of its buttons so every panel
 // has something to show, and writes a 1440×900 screenshot (default docs/images/lab.png, the one
 // the README shows). Needs a running cluster: `npm run cluster -- up` (or CLUSTER_DIR for another).
-// Run through tsx, which lets this script share test/support/browser.ts.
+// Run through tsx, which lets this script share lab/browser.ts with the page's e2e test.
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { guardedContext, launchChromium } from '../test/support/browser.ts';
+import { guardedContext, launchChromium } from '../lab/browser.ts';
 import { readState } from './lib/cluster-state.mjs';
 import { loadTopology, REPO_ROOT } from './lib/topology.mjs';
 

@@ -1,9 +1,6 @@
 import express, { type Express, type RequestHandler } from 'express';
 import helmet from 'helmet';
-import type { Redis } from 'ioredis';
-import type { Pool } from 'pg';
-import type { Logger } from 'pino';
-import type { Config } from './config/config';
+import type { AppDeps } from './app-deps';
 import { AppError } from './errors/app-error';
 import { errorHandler, notFoundHandler } from './errors/error-middleware';
 import { adminRouter } from './features/admin/admin.routes';
@@ -18,20 +15,6 @@ import { statelessRouter } from './features/stateless/stateless.routes';
 import { createRedisBackend } from './features/stateful/redis-backend';
 import { sessionRouter } from './features/stateful/stateful.routes';
 import { requestObserver } from './http/request-observer';
-import type { Database } from './infra/database';
-import type { Metrics } from './infra/metrics';
-
-export interface AppDeps {
-  config: Config;
-  redis: Redis;
-  prisma: Database;
-  /** The connections under `prisma`, for plain SQL on every replica's path (infra/database.ts). */
-  pool: Pool;
-  metrics: Metrics;
-  logger: Logger;
-  /** Reported by /stateless/info. */
-  version: string;
-}
 
 /**
  * The body rules in one middleware: 415 for a request body that is not JSON (body-less POSTs —

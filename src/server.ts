@@ -8,7 +8,7 @@ import { ConfigError, loadConfig, type Config } from './config/config';
 import { closePostgres, createPostgres } from './infra/database';
 import { createLogger } from './infra/logger';
 import { createMetrics } from './infra/metrics';
-import { prepareDatabase, projectRoot } from './infra/prepare-database';
+import { prepareDatabase, projectRoot } from './boot/prepare-database';
 import { closeRedis, connectRedis, createRedis, redisTargetOf } from './infra/redis';
 
 function readVersion(): string {

@@ -1,6 +1,6 @@
 // Talking to the lab controller through nginx (same origin, /lab/api/): JSON requests, the
 // event stream, and the token that lets this page change things.
-import { LAB_API_PREFIX, type LabEvent } from '../../src/lab/lab-types';
+import { LAB_API_PREFIX, type LabEvent } from '../../lab/lab-types';
 
 const TOKEN_KEY = 'statelab.labToken';
 const EVENT_TYPES: LabEvent['type'][] = ['hello', 'request', 'cluster', 'action', 'sessions', 'race'];

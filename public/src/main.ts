@@ -1,6 +1,6 @@
 // The lab page: connects to the lab controller's event stream and hands every event to the
 // panels. Built by scripts/build-page.mjs into public/assets/lab.js.
-import type { LabEvent, LabState } from '../../src/lab/lab-types';
+import type { LabEvent, LabState } from '../../lab/lab-types';
 import { LabApi, takeToken, type LinkStatus } from './api';
 import { byId, clock, fill, h } from './dom';
 import { ReplicaColours } from './palette';

@@ -1,7 +1,7 @@
 // Prometheus range results → the column arrays uPlot draws. Series from one query share a step
 // but not always every timestamp (a replica that was down has gaps), so the x axis is the union
 // of all timestamps and a missing point is null (uPlot draws a gap there). Pure, unit-tested.
-import type { MetricSeries } from '../../src/lab/lab-types';
+import type { MetricSeries } from '../../lab/lab-types';
 
 export type Columns = [number[], ...(number | null)[][]];
 

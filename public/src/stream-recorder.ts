@@ -1,6 +1,6 @@
 // Pause and replay for the request stream, kept apart from the DOM so the unit tests can drive
 // it. Every event is recorded; while paused or replaying, live events wait in a backlog.
-import type { RequestEvent } from '../../src/lab/lab-types';
+import type { RequestEvent } from '../../lab/lab-types';
 
 export type StreamMode = 'live' | 'paused' | 'replaying';
 

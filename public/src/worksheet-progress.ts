@@ -1,7 +1,7 @@
 // A student's progress through the worksheets, kept in localStorage so it survives a reload:
 // each step's result at the last check, how many hints were revealed, which solutions were
 // opened. Pure apart from the storage it is given, so the unit tests use a Map.
-import type { LabCheckReport } from '../../src/lab/lab-types';
+import type { LabCheckReport } from '../../lab/lab-types';
 
 export interface WorksheetProgress {
   /** Step id → passed at the last check. */

@@ -1,6 +1,6 @@
 // Guided labs: the chosen worksheet beside the panels, its steps, a Check that asks the
 // controller what it saw, hints one at a time, the solution behind a confirmation.
-import type { LabCheckReport, StepCheckResult, Worksheet, WorksheetStep } from '../../src/lab/lab-types';
+import type { LabCheckReport, StepCheckResult, Worksheet, WorksheetStep } from '../../lab/lab-types';
 import { describeError, type LabApi } from './api';
 import { busy, byId, clock, fill, h } from './dom';
 import { markdownishToHtml } from './markdownish';

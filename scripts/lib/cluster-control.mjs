@@ -1,15 +1,14 @@
 // The ONE implementation of "do something to a component of a running native cluster". Used by
 // `npm run cluster -- stop|start|kill|pause|resume|restart`, by the lab controller's chaos
-// buttons (src/lab/) and by the chaos tooling — never a second copy of process control.
+// buttons (lab/) and by the chaos tooling — never a second copy of process control.
 // It acts only on components recorded in state.json, by pid, with names from that record:
 // no shell, no name built from input reaches a command line.
 // Callers that may race with other launcher commands hold the cluster lock (cluster-lock.mjs).
-import { readFileSync } from 'node:fs';
 import { acquireLock, releaseLock } from './cluster-lock.mjs';
 import { livePid, readState, recordPid, statePaths, stopComponent, writeState } from './cluster-state.mjs';
 import { probe, startLab, startPrivatePostgres, startPrivateRedis, startPrivateSentinel, startReplica } from './components.mjs';
 import { redisRole } from './private-services.mjs';
-import { isPidAlive, sleep } from './processes.mjs';
+import { isPidAlive, procStat, sleep } from './processes.mjs';
 
 export const ACTIONS = ['stop', 'kill', 'pause', 'resume', 'start'];
 
@@ -48,13 +47,8 @@ export async function withClusterLock(clusterDir, fn, timeoutMs = 5_000) {
 function processState(clusterDir, component) {
   const pid = livePid(clusterDir, component.name, component.match);
   if (!pid) return { pid: null, state: 'down' };
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const letter = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-    return { pid, state: letter === 'T' || letter === 't' ? 'paused' : 'up' };
-  } catch {
-    return { pid, state: 'up' };
-  }
+  const letter = procStat(pid)?.state;
+  return { pid, state: letter === 'T' || letter === 't' ? 'paused' : 'up' };
 }
 
 /**

@@ -232,13 +232,18 @@ export async function startPrometheus({ topology, paths, confFile, track }) {
 }
 
 /**
- * The lab controller (src/lab/): its own process, so a crash there never takes a replica or
+ * The lab controller (lab/): its own process, so a crash there never takes a replica or
  * nginx with it. Loopback only; nginx proxies /lab/api/ to it. It reaches the cluster through
  * nginx like any client, and acts on processes through scripts/lib/cluster-control.mjs.
+ * Like the bench and the chaos runner it is a tool around the cluster, not part of the replica
+ * image, so it runs from its TypeScript source through tsx (`node --import tsx`, one process)
+ * and imports the launcher's modules directly.
  */
+const LAB_ENTRY = 'lab/lab-server.ts';
+
 export async function startLab({ topology, paths, track, lab }) {
   const log = join(paths.logDir, 'lab.log');
-  const child = spawnDetached(process.execPath, ['dist/src/lab/lab-server.js'], {
+  const child = spawnDetached(process.execPath, ['--import', 'tsx', LAB_ENTRY], {
     cwd: REPO_ROOT,
     logFile: log,
     env: {
@@ -252,10 +257,10 @@ export async function startLab({ topology, paths, track, lab }) {
       PROMETHEUS_URL: `http://127.0.0.1:${topology.prometheusPort}`,
     },
   });
-  track('lab', child.pid, 'dist/src/lab/lab-server.js');
+  track('lab', child.pid, LAB_ENTRY);
   const url = `http://127.0.0.1:${topology.labPort}`;
   await waitFor('lab', ok(`${url}/lab/api/health`), { timeoutMs: 30_000, child, logFile: log });
-  return { name: 'lab', pid: child.pid, log, match: 'dist/src/lab/lab-server.js', url };
+  return { name: 'lab', pid: child.pid, log, match: LAB_ENTRY, url };
 }
 
 /** One readiness probe per kind of component, for `status`. */

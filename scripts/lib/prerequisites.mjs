@@ -40,7 +40,7 @@ export function ensureNodeModules(log) {
  * Runs `npm run build` (which generates the git-ignored Prisma client, then compiles) when
  * dist/src/server.js is missing or older than any file under src/ or prisma/, and bundles the lab
  * page when public/assets/lab.js is missing or older than its sources (public/src/, the contract
- * in src/lab/lab-types.ts, the lockfile that pins esbuild and uPlot).
+ * in lab/lab-types.ts, the lockfile that pins esbuild and uPlot).
  */
 export function ensureBuild(log) {
   const server = join(REPO_ROOT, 'dist', 'src', 'server.js');
@@ -54,7 +54,7 @@ export function ensureBuild(log) {
   const pageBuiltAt = existsSync(page) ? statSync(page).mtimeMs : 0;
   const pageSourceAt = Math.max(
     newestMtime(join(REPO_ROOT, 'public', 'src')),
-    newestMtime(join(REPO_ROOT, 'src', 'lab', 'lab-types.ts')),
+    newestMtime(join(REPO_ROOT, 'lab', 'lab-types.ts')),
     newestMtime(join(REPO_ROOT, 'package-lock.json')),
   );
   if (pageBuiltAt >= pageSourceAt) return;

@@ -1,11 +1,67 @@
 // Process helpers shared by the launcher and the private Redis/PostgreSQL starters.
 // Plain ESM, no npm dependencies: these run before `npm ci` may have happened.
-import { spawn } from 'node:child_process';
-import { openSync, closeSync, mkdirSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { openSync, closeSync, mkdirSync, readdirSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import net from 'node:net';
 
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Clock ticks per second of /proc's CPU times (USER_HZ), from the system rather than assumed. */
+let clockTicks;
+function ticksPerSecond() {
+  if (clockTicks === undefined) {
+    try {
+      clockTicks = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+    } catch {
+      clockTicks = 100;
+    }
+  }
+  return clockTicks;
+}
+
+/**
+ * The one reader of /proc/<pid>/stat (proc(5)): the state letter (R running, S sleeping, T
+ * stopped by a signal, Z zombie), the parent pid and the CPU seconds the process itself used
+ * (user + system). Undefined when there is no such process or no /proc.
+ */
+export function procStat(pid) {
+  let stat;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  // The command name (field 2) may hold spaces and parentheses: count fields after the last ')'.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return { state: fields[0], ppid: Number(fields[1]), cpuSeconds: (Number(fields[11]) + Number(fields[12])) / ticksPerSecond() };
+}
+
+/**
+ * CPU seconds used so far by a process and its live children (nginx's work is done by its
+ * workers, not by the master whose pid the launcher records); null once it is gone.
+ */
+export function cpuSecondsWithChildren(pid) {
+  const own = procStat(pid);
+  if (!own) return null;
+  let total = own.cpuSeconds;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry) || Number(entry) === pid) continue;
+    const child = procStat(Number(entry));
+    if (child?.ppid === pid) total += child.cpuSeconds;
+  }
+  return total;
+}
+
+/** Resident set size in MiB (Linux /proc), or null where it cannot be read. */
+export function rssMiB(pid) {
+  try {
+    const match = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Math.round((Number(match[1]) / 1024) * 10) / 10 : null;
+  } catch {
+    return null;
+  }
+}
 
 /**
  * True when a process with this pid exists and is not a zombie. A detached child whose
@@ -19,12 +75,9 @@ export function isPidAlive(pid) {
   } catch (err) {
     if (err.code !== 'EPERM') return false;
   }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return process.platform !== 'linux';
-  }
+  const stat = procStat(pid);
+  if (!stat) return process.platform !== 'linux';
+  return stat.state !== 'Z';
 }
 
 /** Reads a pid file written by us (or by redis/postgres: first line is the pid). */

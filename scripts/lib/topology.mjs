@@ -122,3 +122,28 @@ function assertDistinctPorts(topology) {
     seen.set(port, owner);
   }
 }
+
+/**
+ * Where each port lands inside one block of 100 (test clusters: several can run on one machine,
+ * each in its own block). The offsets echo the defaults' last digits (nginx 8080 → +80,
+ * Prometheus 9090 → +90); app-N takes +N, sentinel-1..3 +75..+77.
+ */
+const PORT_BLOCK_OFFSETS = {
+  APP_BASE_PORT: 1,
+  NGINX_EXPORTER_PORT: 13,
+  REDIS_EXPORTER_PORT: 21,
+  POSTGRES_PORT: 32,
+  SENTINEL_PORT: 75,
+  REDIS_REPLICA_PORT: 78,
+  REDIS_PORT: 79,
+  NGINX_PORT: 80,
+  POSTGRES_EXPORTER_PORT: 87,
+  LAB_PORT: 88,
+  NGINX_STATUS_PORT: 89,
+  PROMETHEUS_PORT: 90,
+};
+
+/** The environment that moves every port of the topology into the block starting at `base`. */
+export function portBlockEnv(base) {
+  return Object.fromEntries(Object.entries(PORT_BLOCK_OFFSETS).map(([name, offset]) => [name, String(base + offset)]));
+}

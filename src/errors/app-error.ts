@@ -28,7 +28,7 @@ export const errorCatalogue = {
   IDEMPOTENCY_KEY_INVALID: { status: 400, message: 'Idempotency-Key must be one key of 16-128 letters, digits or . _ : - (a UUID fits), optionally quoted' },
   IDEMPOTENCY_KEY_IN_USE: { status: 409, message: 'A request with this Idempotency-Key is still in progress; retry it later with the same key' },
   IDEMPOTENCY_KEY_MISMATCH: { status: 422, message: 'This Idempotency-Key was already used for a different request; use a new key for a new request' },
-  // --- the lab controller (src/lab/), served under /lab/api/ ---
+  // --- the lab controller (lab/), served under /lab/api/ ---
   LAB_TOKEN_REQUIRED: { status: 401, message: 'This lab action needs the X-Lab-Token header: open the lab URL that `npm run demo` prints' },
   LAB_FORBIDDEN: { status: 403, message: 'Wrong lab token, or a request from another origin' },
   UNKNOWN_COMPONENT: { status: 404, message: 'No such component in this cluster' },

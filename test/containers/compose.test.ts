@@ -2,18 +2,19 @@
 // healthcheck healthy, the lessons through the nginx port published on 127.0.0.1, Prometheus
 // sees every target, data outlives a Redis restart, and `down -v` leaves nothing behind.
 // One file on purpose: the steps share one running project and must run in this order.
-import { Client, tally } from '../support/e2e-cluster';
 import { IMAGE, docker, leftovers, lines, run, sleep, suiteInfo, waitFor } from './docker';
 import { COMPOSE_PROJECT, COMPOSE_SERVICES, composeArgs, composeEnv } from './project';
+import { testClient, tally } from '../support/e2e-cluster';
+import type { SimulatedClient } from '../../cluster/simulated-client';
 
 const compose = (args: string[], timeoutMs?: number): string => run('docker-compose', composeArgs(args), composeEnv(), timeoutMs);
 const containerOf = (service: string): string => lines(compose(['ps', '-q', service]))[0] ?? '';
 const log = (s: string): boolean => process.stdout.write(`compose: ${s}\n`);
 
 let nginxUrl: string;
-const clients: Client[] = [];
-function client(localAddress = '127.0.0.1'): Client {
-  const c = new Client(nginxUrl, localAddress);
+const clients: SimulatedClient[] = [];
+function client(localAddress = '127.0.0.1'): SimulatedClient {
+  const c = testClient(nginxUrl, localAddress);
   clients.push(c);
   return c;
 }
@@ -81,7 +82,7 @@ describe('docker-compose.yml on a real engine', () => {
     const c = client();
     const replies = await pool(30, 3, () => c.get('/api/v1/stateless/info'));
     expect(replies.every((r) => r.status === 200)).toBe(true);
-    expect(Object.keys(tally(replies.map((r) => r.instance))).sort()).toEqual(['app-1', 'app-2', 'app-3']);
+    expect(Object.keys(tally(replies.map((r) => r.replica))).sort()).toEqual(['app-1', 'app-2', 'app-3']);
   });
 
   it('when host clients with different addresses call ip_hash routes, then all land on one replica (the bridge-gateway trap)', async () => {
@@ -89,7 +90,7 @@ describe('docker-compose.yml on a real engine', () => {
     // from the bridge gateway, so nginx sees one client address.
     const replies = await Promise.all(Array.from({ length: 8 }, (_, n) => client(`127.0.${n + 1}.1`).get('/api/v1/stateful/sessions/current')));
     expect(replies.map((r) => r.status)).toEqual(Array(8).fill(401));
-    expect(new Set(replies.map((r) => r.instance)).size).toBe(1);
+    expect(new Set(replies.map((r) => r.replica)).size).toBe(1);
   });
 
   it('when clients sit in containers on their own /24 networks, then ip_hash sticks each to one replica and spreads them', async () => {
@@ -122,10 +123,10 @@ describe('docker-compose.yml on a real engine', () => {
     expect(created.status).toBe(201);
     const reads = [];
     for (let i = 0; i < 6; i += 1) reads.push(await c.get('/rr/api/v1/local/sessions/current'));
-    const others = reads.filter((r) => r.instance !== created.instance);
+    const others = reads.filter((r) => r.replica !== created.replica);
     expect(others.length).toBeGreaterThan(0);
     expect(others.map((r) => r.status)).toEqual(Array(others.length).fill(401));
-    expect(reads.filter((r) => r.instance === created.instance).every((r) => r.status === 200)).toBe(true);
+    expect(reads.filter((r) => r.replica === created.replica).every((r) => r.status === 200)).toBe(true);
   });
 
   it('when the naive and atomic counters are hammered concurrently, then the naive one loses updates and the atomic none', async () => {
@@ -144,13 +145,13 @@ describe('docker-compose.yml on a real engine', () => {
     const c = client();
     const created = await c.request('POST', '/api/v1/stateful/sessions');
     expect(created.status).toBe(201);
-    const owner = created.instance;
+    const owner = created.replica ?? '';
     docker(['kill', containerOf(owner)]);
     try {
       const after = await c.get('/api/v1/stateful/sessions/current');
       expect(after.status).toBe(200);
       expect(after.json.sessionId).toBe(created.json.sessionId);
-      expect(after.instance).not.toBe(owner);
+      expect(after.replica).not.toBe(owner);
     } finally {
       compose(['start', owner]);
       await allHealthy(120_000);

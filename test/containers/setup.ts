@@ -1,9 +1,9 @@
 // Jest globalSetup for the container suite. Fails loudly, never skips: without a Docker engine
 // and docker-compose there is nothing to test, and a green run must mean the containers ran.
 import { writeFileSync } from 'node:fs';
-import { freePort } from '../support/free-port';
 import { IMAGE, docker, infoFile, lines, run, type SuiteInfo } from './docker';
 import teardown from './teardown';
+import { findFreePort as freePort } from '../../scripts/lib/private-services.mjs';
 
 export default async function containersSetup(): Promise<void> {
   try {

@@ -3,14 +3,15 @@
 // `stack rm` and leave the swarm (only if this suite created it).
 import { spawn } from 'node:child_process';
 import http from 'node:http';
-import { Client, tally } from '../support/e2e-cluster';
 import { docker, leftovers, lines, run, sleep, suiteInfo, waitFor } from './docker';
 import { STACK, composeEnv } from './project';
+import { testClient, tally } from '../support/e2e-cluster';
+import type { SimulatedClient } from '../../cluster/simulated-client';
 
 const log = (s: string): boolean => process.stdout.write(`swarm: ${s}\n`);
 const service = (name: string): string => `${STACK}_${name}`;
 let nginxUrl: string;
-const clients: Client[] = [];
+const clients: SimulatedClient[] = [];
 
 function replicas(name: string): string {
   return docker(['service', 'ls', '--filter', `name=${service(name)}`, '--format', '{{.Name}} {{.Replicas}}'])
@@ -19,12 +20,12 @@ function replicas(name: string): string {
 
 /** Distinct replicas answering stateless requests through nginx, over `count` requests. */
 async function instancesSeen(count: number): Promise<string[]> {
-  const c = new Client(nginxUrl);
+  const c = testClient(nginxUrl);
   clients.push(c);
   const seen: string[] = [];
   for (let i = 0; i < count; i += 1) {
     const r = await c.get('/api/v1/stateless/info');
-    if (r.status === 200) seen.push(r.instance);
+    if (r.status === 200) seen.push(r.replica ?? '');
   }
   return Object.keys(tally(seen)).sort();
 }

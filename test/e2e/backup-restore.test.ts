@@ -6,21 +6,22 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client as Pg } from 'pg';
-import { Client, clusterCommand, e2eCluster, type E2eCluster } from '../support/e2e-cluster';
+import { testClient, clusterCommand, e2eCluster, type E2eCluster } from '../support/e2e-cluster';
+import type { SimulatedClient } from '../../cluster/simulated-client';
+import { requireClusterState, serviceUrls } from '../../cluster/state';
 
 const SESSIONS = 20;
 
 let cluster: E2eCluster;
-let client: Client;
+let client: SimulatedClient;
 let pg: Pg;
 let backupDir: string;
 const sessions: { cookie: string; id: string }[] = [];
 
 beforeAll(async () => {
   cluster = e2eCluster();
-  client = new Client(cluster.nginxUrl);
-  const state = JSON.parse(readFileSync(path.join(cluster.clusterDir, 'state.json'), 'utf8')) as { urls: { database: string } };
-  pg = new Pg({ connectionString: state.urls.database });
+  client = testClient(cluster.nginxUrl);
+  pg = new Pg({ connectionString: serviceUrls(requireClusterState(cluster.clusterDir)).database });
   await pg.connect();
   backupDir = mkdtempSync(path.join(os.tmpdir(), 'statelab-backup-'));
 });
@@ -28,7 +29,7 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const s of sessions) {
     client.cookie = s.cookie;
-    await client.request('DELETE', `/api/v1/stateful/sessions/${s.id}`).catch(() => undefined);
+    await client.request('DELETE', `/api/v1/stateful/sessions/${s.id}`);
   }
   client.close();
   await pg.query(`DELETE FROM products WHERE sku LIKE 'BK-%'`);

@@ -5,14 +5,16 @@
 // after the lessons that need all three.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { Client, clusterCommand, e2eCluster, statusTable, tally, untilEveryReplicaServes, type E2eCluster } from '../support/e2e-cluster';
+import { testClient, clusterCommand, e2eCluster, statusTable, tally, untilEveryReplicaServes, type E2eCluster } from '../support/e2e-cluster';
+import type { SimulatedClient } from '../../cluster/simulated-client';
+import { requireClusterState } from '../../cluster/state';
 
 let cluster: E2eCluster;
-const clients: Client[] = [];
+const clients: SimulatedClient[] = [];
 
 /** A client posing as a different /24 (127.0.N.1), closed after all tests. */
-function client(n = 0): Client {
-  const c = new Client(cluster.nginxUrl, n === 0 ? '127.0.0.1' : `127.0.${n}.1`);
+function client(n = 0): SimulatedClient {
+  const c = testClient(cluster.nginxUrl, n === 0 ? '127.0.0.1' : `127.0.${n}.1`);
   clients.push(c);
   return c;
 }
@@ -51,7 +53,7 @@ async function eventually(check: () => boolean, timeoutMs = 3_000): Promise<bool
  * never stop this one.
  */
 async function homeReplica(): Promise<string> {
-  return (await client().get('/api/v1/stateful/sessions/current')).instance;
+  return (await client().get('/api/v1/stateful/sessions/current')).replica ?? '';
 }
 
 /** Stops a replica with the launcher, runs `fn`, and always starts the replica again. */
@@ -80,7 +82,7 @@ describe('headers added by nginx', () => {
     const reply = await client().get('/api/v1/stateless/info');
     expect(reply.status).toBe(200);
     expect(reply.headers['x-lb-policy']).toBe('least_conn');
-    const port = cluster.replicas.find((r) => r.id === reply.instance)?.port;
+    const port = cluster.replicas.find((r) => r.id === reply.replica)?.port;
     expect(reply.headers['x-upstream']).toBe(`127.0.0.1:${port}`);
     expect(reply.headers['x-request-id']).toMatch(/^[0-9a-f]{32}$/);
     expect(reply.headers['x-content-type-options']).toBe('nosniff');
@@ -90,13 +92,13 @@ describe('headers added by nginx', () => {
     const id = `e2e-${Date.now()}-${Math.random().toString(16).slice(2)}`;
     const reply = await client().get('/api/v1/stateless/info', { 'x-request-id': id });
     expect(reply.headers['x-request-id']).toBe(id);
-    expect(await eventually(() => replicaLog(reply.instance).includes(id))).toBe(true);
+    expect(await eventually(() => replicaLog(reply.replica ?? '').includes(id))).toBe(true);
   });
 
   it('when nginx generates the request id, then the replica logs that same id', async () => {
     const reply = await client().get('/api/v1/stateless/random?min=1&max=6&count=1');
     const id = String(reply.headers['x-request-id']);
-    expect(await eventually(() => replicaLog(reply.instance).includes(id))).toBe(true);
+    expect(await eventually(() => replicaLog(reply.replica ?? '').includes(id))).toBe(true);
   });
 
   it('when stateful, local and /rr/ routes are called, then X-LB-Policy names their upstream policy', async () => {
@@ -112,7 +114,7 @@ describe('stateless routes behind least_conn', () => {
     const c = client();
     const replies = await pool(300, 6, () => c.get('/api/v1/stateless/info'));
     expect(replies.every((r) => r.status === 200)).toBe(true);
-    const counts = tally(replies.map((r) => r.instance));
+    const counts = tally(replies.map((r) => r.replica));
     process.stdout.write(`stateless: 300 requests → ${JSON.stringify(counts)}\n`);
     expect(Object.keys(counts).sort()).toEqual(cluster.replicas.map((r) => r.id).sort());
     for (const n of Object.values(counts)) expect(n).toBeLessThanOrEqual(150);
@@ -123,7 +125,7 @@ describe('stateful routes behind ip_hash', () => {
   it('when one client calls 30 times, then the same replica answers every time', async () => {
     const c = client(5);
     const replies = await pool(30, 3, () => c.get('/api/v1/stateful/sessions/current'));
-    expect(new Set(replies.map((r) => r.instance)).size).toBe(1);
+    expect(new Set(replies.map((r) => r.replica)).size).toBe(1);
   });
 
   it('when 8 clients from different /24s call, then at least two replicas serve them', async () => {
@@ -132,8 +134,8 @@ describe('stateful routes behind ip_hash', () => {
       const c = client(n);
       const first = await c.get('/api/v1/stateful/sessions/current');
       const second = await c.get('/api/v1/stateful/sessions/current');
-      expect(second.instance).toBe(first.instance);
-      owners[c.localAddress] = first.instance;
+      expect(second.replica).toBe(first.replica);
+      owners[c.address!] = first.replica ?? '';
     }
     process.stdout.write(`ip_hash: client → replica ${JSON.stringify(owners)}\n`);
     expect(new Set(Object.values(owners)).size).toBeGreaterThanOrEqual(2);
@@ -147,13 +149,13 @@ describe('sessions without stickiness (/rr/)', () => {
     expect(created.status).toBe(201);
     const reads = [];
     for (let i = 0; i < 6; i += 1) reads.push(await c.get('/rr/api/v1/local/sessions/current'));
-    const elsewhere = reads.filter((r) => r.instance !== created.instance);
+    const elsewhere = reads.filter((r) => r.replica !== created.replica);
     expect(elsewhere.length).toBeGreaterThan(0);
     for (const r of elsewhere) {
       expect(r.status).toBe(401);
       expect((r.json.error as { code: string }).code).toBe('NO_SESSION');
     }
-    for (const r of reads.filter((x) => x.instance === created.instance)) expect(r.status).toBe(200);
+    for (const r of reads.filter((x) => x.replica === created.replica)) expect(r.status).toBe(200);
   });
 
   it('when a Redis session is read through /rr/, then every replica finds it', async () => {
@@ -164,13 +166,13 @@ describe('sessions without stickiness (/rr/)', () => {
     for (let i = 0; i < 6; i += 1) reads.push(await c.get('/rr/api/v1/stateful/sessions/current'));
     expect(reads.map((r) => r.status)).toEqual(Array(6).fill(200));
     expect(new Set(reads.map((r) => r.json.sessionId))).toEqual(new Set([created.json.sessionId]));
-    expect(new Set(reads.map((r) => r.instance)).size).toBeGreaterThanOrEqual(2);
+    expect(new Set(reads.map((r) => r.replica)).size).toBeGreaterThanOrEqual(2);
   });
 });
 
 describe('replica processes', () => {
   it('when the launcher starts the replicas, then each runs with the heap cap and the allocator setting (docs/benchmarking.md)', () => {
-    const state = JSON.parse(readFileSync(path.join(cluster.clusterDir, 'state.json'), 'utf8')) as { components: { name: string; pid: number }[] };
+    const state = requireClusterState(cluster.clusterDir);
     for (const { id } of cluster.replicas) {
       const pid = state.components.find((c) => c.name === id)?.pid;
       const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
@@ -185,16 +187,16 @@ describe('a replica that dies', () => {
   it('when the replica holding a Redis session stops, then the same session is served by another replica', async () => {
     const home = await homeReplica();
     let c = client(40);
-    for (let n = 41; (await c.get('/api/v1/stateful/sessions/current')).instance === home; n += 1) c = client(n);
+    for (let n = 41; (await c.get('/api/v1/stateful/sessions/current')).replica === home; n += 1) c = client(n);
     const created = await c.request('POST', '/api/v1/stateful/sessions');
     expect(created.status).toBe(201);
-    const owner = created.instance;
+    const owner = created.replica ?? '';
     await withReplicaStopped(owner, async () => {
       const after = await c.get('/api/v1/stateful/sessions/current');
       expect(after.status).toBe(200);
       expect(after.json.sessionId).toBe(created.json.sessionId);
-      expect(after.instance).not.toBe(owner);
-      expect(after.instance).not.toBe('');
+      expect(after.replica).not.toBe(owner);
+      expect(after.replica).not.toBeNull();
     });
   }, 120_000);
 
@@ -208,12 +210,12 @@ describe('a replica that dies', () => {
         Array.from({ length: 12 }, (_, i) => client(60 + i).get('/api/v1/stateful/sessions/current')),
       );
       expect(tally(statelessReplies.map((r) => String(r.status)))).toEqual({ '200': 90 });
-      expect(statelessReplies.some((r) => r.instance === victim)).toBe(false);
+      expect(statelessReplies.some((r) => r.replica === victim)).toBe(false);
       // No session yet: 401 is the answer of a live replica, never a 5xx from nginx.
       expect(tally(statefulReplies.map((r) => String(r.status)))).toEqual({ '401': 12 });
-      process.stdout.write(`with ${victim} stopped: ${JSON.stringify(tally(statelessReplies.map((r) => r.instance)))}\n`);
+      process.stdout.write(`with ${victim} stopped: ${JSON.stringify(tally(statelessReplies.map((r) => r.replica)))}\n`);
       for (const r of cluster.replicas.filter((x) => x.id !== victim)) {
-        const direct = new Client(`http://127.0.0.1:${r.port}`);
+        const direct = testClient(`http://127.0.0.1:${r.port}`);
         clients.push(direct);
         expect((await direct.get('/ready')).status).toBe(200);
       }
@@ -240,7 +242,7 @@ describe('a replica that dies', () => {
     expect(healthCalls()).toBe(before);
     const stateless = client();
     const instances: string[] = [];
-    for (let i = 0; i < 9; i += 1) instances.push((await stateless.get('/api/v1/stateless/info')).instance);
+    for (let i = 0; i < 9; i += 1) instances.push((await stateless.get('/api/v1/stateless/info')).replica ?? '');
     expect(instances).toContain(victim);
   }, 120_000);
 });

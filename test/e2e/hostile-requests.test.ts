@@ -2,7 +2,7 @@
 // cluster. Whatever answers — nginx itself (414, 431, 405, 413, 400 …) or a replica behind it —
 // the answer is the API's JSON error shape with a code, and afterwards every replica still serves.
 import net from 'node:net';
-import { Client, e2eCluster } from '../support/e2e-cluster';
+import { testClient, e2eCluster } from '../support/e2e-cluster';
 import { hostileCorpus, mismatch, sendRaw } from '../support/hostile-requests';
 
 const cluster = e2eCluster();
@@ -23,7 +23,7 @@ describe('nginx and the replicas under hostile requests', () => {
     const stalled = net.connect({ port: nginxPort, host: '127.0.0.1' });
     await new Promise((resolve) => stalled.once('connect', resolve));
     stalled.write('POST /api/v1/stateless/calculate HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"op');
-    const client = new Client(cluster.nginxUrl);
+    const client = testClient(cluster.nginxUrl);
     try {
       for (let i = 0; i < 5; i++) expect((await client.get('/api/v1/stateless/info')).status).toBe(200);
     } finally {
@@ -34,11 +34,11 @@ describe('nginx and the replicas under hostile requests', () => {
 
   it('when the corpus has been sent, then every replica is still healthy', async () => {
     for (const replica of cluster.replicas) {
-      const client = new Client(`http://127.0.0.1:${replica.port}`);
+      const client = testClient(`http://127.0.0.1:${replica.port}`);
       try {
         const reply = await client.get('/health');
         expect(reply.status).toBe(200);
-        expect(reply.instance).toBe(replica.id);
+        expect(reply.replica).toBe(replica.id);
       } finally {
         client.close();
       }

@@ -1,4 +1,4 @@
-// The lab controller (src/lab/), as the page and a terminal reach it: through real nginx at
+// The lab controller (lab/), as the page and a terminal reach it: through real nginx at
 // /lab/api/, driving real virtual clients against the real replicas, and acting on real
 // processes with the launcher's own process control.
 import { readFileSync } from 'node:fs';

@@ -5,7 +5,7 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { guardedContext, launchChromium, type GuardedContext } from '../support/browser';
+import { guardedContext, launchChromium, type GuardedContext } from '../../lab/browser';
 import { clusterCommand, e2eCluster, labToken, statusTable, type E2eCluster } from '../support/e2e-cluster';
 
 let cluster: E2eCluster;

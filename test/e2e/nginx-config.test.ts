@@ -7,8 +7,9 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { Client, repoRoot } from '../support/e2e-cluster';
-import { freePort } from '../support/free-port';
+import { testClient, repoRoot } from '../support/e2e-cluster';
+import type { SimulatedClient } from '../../cluster/simulated-client';
+import { findFreePort as freePort } from '../../scripts/lib/private-services.mjs';
 
 const nginxBin = ['/usr/sbin/nginx', '/usr/bin/nginx'].find((p) => {
   try {
@@ -58,7 +59,7 @@ describe('the rendered native nginx config', () => {
 describe("nginx's own errors", () => {
   let rendered: { dir: string; args: string[] };
   let nginx: ChildProcess;
-  let client: Client;
+  let client: SimulatedClient;
 
   beforeAll(async () => {
     const [port, statusPort, deadBase] = [await freePort(), await freePort(), await freePort()];
@@ -70,9 +71,9 @@ describe("nginx's own errors", () => {
       NGINX_RATE_LIMIT_BURST: '0',
     });
     nginx = spawn(nginxBin, [...rendered.args, '-g', 'daemon off;'], { stdio: 'ignore' });
-    client = new Client(`http://127.0.0.1:${port}`);
+    client = testClient(`http://127.0.0.1:${port}`);
     const deadline = Date.now() + 10_000;
-    while ((await client.get('/health').catch(() => undefined)) === undefined) {
+    while ((await client.get('/health')).status === 0) {
       if (nginx.exitCode !== null || Date.now() > deadline) {
         throw new Error(`private nginx did not start — see ${path.join(rendered.dir, 'logs', 'nginx-error.log')}`);
       }
@@ -144,16 +145,16 @@ describe('retries of POSTs after a connection failure', () => {
   let replicas: Awaited<ReturnType<typeof standIns>>;
   let rendered: { dir: string; args: string[] };
   let nginx: ChildProcess;
-  let client: Client;
+  let client: SimulatedClient;
 
   beforeEach(async () => {
     replicas = await standIns();
     const [port, statusPort] = [await freePort(), await freePort()];
     rendered = renderNative({ NGINX_PORT: String(port), NGINX_STATUS_PORT: String(statusPort), APP_BASE_PORT: String(replicas.base) });
     nginx = spawn(nginxBin, [...rendered.args, '-g', 'daemon off;'], { stdio: 'ignore' });
-    client = new Client(`http://127.0.0.1:${port}`);
+    client = testClient(`http://127.0.0.1:${port}`);
     const deadline = Date.now() + 10_000;
-    while ((await client.get('/_statelab_errors/404').catch(() => undefined)) === undefined) {
+    while ((await client.get('/_statelab_errors/404')).status === 0) {
       if (nginx.exitCode !== null || Date.now() > deadline) throw new Error('private nginx did not start');
       await new Promise((resolve) => setTimeout(resolve, 100));
     }

@@ -2,17 +2,18 @@
 // append-only file (appendfsync everysec), so sessions survive `kill -9` of Redis itself and a
 // restart. Sessions are created through nginx, Redis is SIGKILLed right after the last one was
 // acknowledged, started again from its files, and every session is looked for.
-import { Client, clusterCommand, e2eCluster, type E2eCluster } from '../support/e2e-cluster';
+import { testClient, clusterCommand, e2eCluster, type E2eCluster } from '../support/e2e-cluster';
+import type { SimulatedClient } from '../../cluster/simulated-client';
 
 const SESSIONS = 200;
 
 let cluster: E2eCluster;
-let client: Client;
+let client: SimulatedClient;
 let redisDown = false;
 
 beforeAll(() => {
   cluster = e2eCluster();
-  client = new Client(cluster.nginxUrl);
+  client = testClient(cluster.nginxUrl);
 });
 
 const created: { cookie: string; id: string }[] = [];
@@ -22,7 +23,7 @@ afterAll(async () => {
   if (redisDown) clusterCommand(cluster, ['start', 'redis']);
   for (const { cookie, id } of created) {
     client.cookie = cookie;
-    await client.request('DELETE', `/api/v1/stateful/sessions/${id}`).catch(() => undefined);
+    await client.request('DELETE', `/api/v1/stateful/sessions/${id}`);
   }
   client.close();
 });

@@ -1,13 +1,13 @@
 // REDIS_MODE=sentinel as a student starts it: a cluster of its own (two replicas, a Redis
 // primary, its replica and three Sentinels), then the primary killed under load by
 // `npm run chaos -- redis-failover`, held to the expectation the scenario states.
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import { runChaos } from '../support/chaos-run';
-import { Client, e2eClusterDir, pickPortBlock, repoRoot, statusTable } from '../support/e2e-cluster';
+import { testClient, e2eClusterDir, pickPortBlock, statusTable } from '../support/e2e-cluster';
+import { runLauncher } from '../../cluster/launcher';
 
 const clusterDir = path.join(e2eClusterDir, 'sentinel-cluster');
 let env: NodeJS.ProcessEnv;
@@ -16,16 +16,15 @@ let ports: Awaited<ReturnType<typeof pickPortBlock>>;
 const outDir = mkdtempSync(path.join(tmpdir(), 'statelab-failover-'));
 
 function launcher(args: string[]): string {
-  return execFileSync(process.execPath, ['scripts/cluster.mjs', ...args], { cwd: repoRoot, env, encoding: 'utf8', timeout: 300_000, stdio: ['ignore', 'pipe', 'pipe'] });
+  return runLauncher(args, { env, timeoutMs: 300_000 });
 }
 
 beforeAll(async () => {
   ports = await pickPortBlock(2);
-  env = { ...process.env, CLUSTER_DIR: clusterDir, REPLICAS: '2', NODE_ENV: 'production', REDIS_MODE: 'sentinel' };
-  for (const [name, port] of Object.entries(ports)) env[name] = String(port);
+  env = { ...process.env, ...ports.env, CLUSTER_DIR: clusterDir, REPLICAS: '2', NODE_ENV: 'production', REDIS_MODE: 'sentinel' };
   delete env.REDIS_URL;
   delete env.DATABASE_URL;
-  nginxUrl = `http://127.0.0.1:${ports.NGINX_PORT}`;
+  nginxUrl = `http://127.0.0.1:${ports.topology.nginxPort}`;
   launcher(['down', '--clean']);
   launcher(['up']);
 }, 300_000);
@@ -41,11 +40,11 @@ describe('Redis with Sentinel (REDIS_MODE=sentinel)', () => {
     const status = await statusMatching(patterns);
     for (const p of patterns) expect(status).toMatch(p);
 
-    const client = new Client(nginxUrl);
+    const client = testClient(nginxUrl);
     const created = await client.request('POST', '/api/v1/stateful/sessions');
     client.close();
     expect(created.status).toBe(201);
-    const replica = new Redis({ port: ports.REDIS_REPLICA_PORT, lazyConnect: true });
+    const replica = new Redis({ port: ports.topology.redisHa.replicaPort, lazyConnect: true });
     try {
       await replica.connect();
       const key = `statelab:sess:${created.json.sessionId as string}`;

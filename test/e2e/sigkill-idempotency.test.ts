@@ -3,18 +3,9 @@
 // requests, clients retry with the same key) every increment is acknowledged and applied
 // exactly once. Without keys, requests cut off mid-flight come back as 502: the client cannot
 // know whether they were applied — and the counter shows some were.
-import type { CounterCheck } from '../../chaos/checks';
+import { testClient, clusterCommand, clusterCommandAsync, deleteRedisKeys, e2eCluster, tally, untilEveryReplicaServes, type E2eCluster } from '../support/e2e-cluster';
 import { checkOperations, runCounterWorkload, type AttemptRecord } from '../../chaos/counter-workload';
-import {
-  Client,
-  clusterCommand,
-  clusterCommandAsync,
-  deleteRedisKeys,
-  e2eCluster,
-  tally,
-  untilEveryReplicaServes,
-  type E2eCluster,
-} from '../support/e2e-cluster';
+import type { CounterCheck } from '../../cluster/counter-check';
 
 const WORKERS = 12;
 const DURATION_MS = 6_000;
@@ -40,7 +31,7 @@ function busiest(attempts: AttemptRecord[]): string {
 }
 
 async function killDuringRun(keyed: boolean): Promise<{ check: CounterCheck; attempts: AttemptRecord[]; victim: string }> {
-  const owner = new Client(cluster.nginxUrl);
+  const owner = testClient(cluster.nginxUrl);
   try {
     const created = await owner.request('POST', '/api/v1/stateful/sessions');
     expect(created.status).toBe(201);

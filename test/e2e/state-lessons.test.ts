@@ -5,14 +5,16 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
-import { seedPassword } from '../../src/infra/seed';
-import { Client, e2eCluster, repoRoot, tally, untilEveryReplicaServes, type E2eCluster, type Reply } from '../support/e2e-cluster';
+import { testClient, e2eCluster, repoRoot, tally, untilEveryReplicaServes, type E2eCluster } from '../support/e2e-cluster';
+import type { Exchange as Reply, SimulatedClient } from '../../cluster/simulated-client';
+import { requireClusterState, serviceUrls } from '../../cluster/state';
+import { seedPassword } from '../../src/boot/seed';
 
 let cluster: E2eCluster;
-const clients: Client[] = [];
+const clients: SimulatedClient[] = [];
 
-function client(n: number): Client {
-  const c = new Client(cluster.nginxUrl, `127.0.${n}.1`);
+function client(n: number): SimulatedClient {
+  const c = testClient(cluster.nginxUrl, `127.0.${n}.1`);
   clients.push(c);
   return c;
 }
@@ -35,17 +37,17 @@ afterAll(() => {
  */
 async function fromEveryReplica(send: () => Promise<Reply>): Promise<Reply[]> {
   const replies: Reply[] = [];
-  for (let i = 0; i < 30 && new Set(replies.map((r) => r.instance)).size < cluster.replicas.length; i++) {
+  for (let i = 0; i < 30 && new Set(replies.map((r) => r.replica)).size < cluster.replicas.length; i++) {
     replies.push(await send());
   }
-  expect(new Set(replies.map((r) => r.instance)).size).toBe(cluster.replicas.length);
+  expect(new Set(replies.map((r) => r.replica)).size).toBe(cluster.replicas.length);
   return replies;
 }
 
 /** Replica instance → set of statuses it gave. */
 function statusesByReplica(replies: Reply[]): Record<string, number[]> {
   const out: Record<string, number[]> = {};
-  for (const r of replies) (out[r.instance] ??= []).push(r.status);
+  for (const r of replies) (out[r.replica ?? ''] ??= []).push(r.status);
   return out;
 }
 
@@ -87,12 +89,12 @@ describe('lesson: logging out — server sessions vs stateless tokens', () => {
 
     const logout = await c.request('POST', '/api/v1/auth/logout', { headers: auth });
     expect(logout.status).toBe(204);
-    const revokedOn = logout.instance;
+    const revokedOn = logout.replica;
 
     // Without the denylist: signature and expiry are all a replica checks, so every replica —
     // including the one that just handled the logout — still says 200.
     const without = await fromEveryReplica(() => c.get('/api/v1/auth/me?denylist=off', auth));
-    const accepted = new Set(without.filter((r) => r.status === 200).map((r) => r.instance));
+    const accepted = new Set(without.filter((r) => r.status === 200).map((r) => r.replica));
     expect(without.every((r) => r.status === 200)).toBe(true);
     expect([...accepted].filter((id) => id !== revokedOn)).toHaveLength(cluster.replicas.length - 1);
 
@@ -132,11 +134,11 @@ describe('lesson: logging out — server sessions vs stateless tokens', () => {
 });
 
 describe('lesson: rate limits — per replica vs shared', () => {
-  async function burst(c: Client, urlPath: string, count: number) {
+  async function burst(c: SimulatedClient, urlPath: string, count: number) {
     const replies: Reply[] = [];
     for (let i = 0; i < count; i++) replies.push(await c.get(urlPath));
     const allowed = replies.filter((r) => r.status === 200);
-    return { replies, allowed: allowed.length, limit: Number(replies[0]!.json.limit), byReplica: tally(allowed.map((r) => r.instance)) };
+    return { replies, allowed: allowed.length, limit: Number(replies[0]!.json.limit), byReplica: tally(allowed.map((r) => r.replica)) };
   }
 
   it('when one client sends 3× the limit through least_conn, then the memory store lets more than the limit through', async () => {
@@ -167,7 +169,7 @@ describe('lesson: rate limits — per replica vs shared', () => {
   it('when the memory store is reached through ip_hash (/sticky/), then one replica counts everything and the drift disappears', async () => {
     const run = await burst(client(162), '/sticky/api/v1/limits/memory', 30);
     expect(run.allowed).toBe(run.limit);
-    expect(new Set(run.replies.map((r) => r.instance)).size).toBe(1);
+    expect(new Set(run.replies.map((r) => r.replica)).size).toBe(1);
     expect(run.replies[0]!.headers['x-lb-policy']).toBe('ip_hash');
     process.stderr.write(`[lesson 2] memory store, ip_hash: ${run.allowed} of 30 allowed with limit ${run.limit}\n`);
   });
@@ -220,10 +222,9 @@ describe('lesson: stateless responses can be cached at the edge', () => {
 
 describe('the admin API (API keys, audit log)', () => {
   function adminCli(args: string[]): string {
-    const state = JSON.parse(readFileSync(path.join(cluster.clusterDir, 'state.json'), 'utf8')) as { urls: { database: string } };
     return execFileSync(process.execPath, ['--import', 'tsx', 'src/features/admin/admin-cli.ts', ...args], {
       cwd: repoRoot,
-      env: { ...process.env, DATABASE_URL: state.urls.database },
+      env: { ...process.env, DATABASE_URL: serviceUrls(requireClusterState(cluster.clusterDir)).database },
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'pipe'],
       timeout: 60_000,
@@ -275,7 +276,7 @@ describe('the admin API (API keys, audit log)', () => {
     const audit = await admin.get('/api/v1/admin/audit?limit=10', { 'x-api-key': readKey });
     const items = audit.json.items as { action: string; actor: string; target: string | null; instance: string }[];
     const revokeRow = items.find((i) => i.action === 'ADMIN_SESSION_REVOKED' && i.target === sessionId);
-    expect(revokeRow).toMatchObject({ actor: `key:${writeKey.slice(4, 16)}`, instance: revoked.instance });
+    expect(revokeRow).toMatchObject({ actor: `key:${writeKey.slice(4, 16)}`, instance: revoked.replica });
     expect(items.some((i) => i.action === 'ADMIN_SCOPE_DENIED' && i.actor === `key:${readKey.slice(4, 16)}`)).toBe(true);
   });
 

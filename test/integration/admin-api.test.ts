@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { createApiKey, revokeApiKey } from '../../src/features/admin/api-keys';
-import { seedPassword } from '../../src/infra/seed';
+import { seedPassword } from '../../src/boot/seed';
 import { buildApp, openTestDeps, type TestDeps } from '../support/test-app';
 
 let deps: TestDeps;

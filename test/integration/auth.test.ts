@@ -2,7 +2,7 @@ import { createSecretKey } from 'node:crypto';
 import { SignJWT } from 'jose';
 import request from 'supertest';
 import { loadConfig } from '../../src/config/config';
-import { seedPassword } from '../../src/infra/seed';
+import { seedPassword } from '../../src/boot/seed';
 import { buildApp, cookieFrom, openTestDeps, type TestDeps } from '../support/test-app';
 
 const OLD = 'k-old=' + 'o'.repeat(32);

@@ -1,8 +1,7 @@
-import type { ChildProcess } from 'node:child_process';
 import request from 'supertest';
 import { buildApp, cookieFrom, openTestDeps, type TestDeps } from '../support/test-app';
-import { freePort } from '../support/free-port';
-import { startRedis, stop } from '../support/throwaway-redis';
+import { findFreePort as freePort } from '../../scripts/lib/private-services.mjs';
+import { startRedis, stop, type ThrowawayRedis } from '../support/throwaway-redis';
 
 async function timed<T>(work: () => Promise<T>): Promise<{ ms: number; value: T }> {
   const start = Date.now();
@@ -15,7 +14,7 @@ const BOUND_MS = 2500;
 
 describe('when Redis goes down and comes back', () => {
   let redisPort: number;
-  let redis: ChildProcess;
+  let redis: ThrowawayRedis;
   let deps: TestDeps;
   let app: ReturnType<typeof buildApp>;
 

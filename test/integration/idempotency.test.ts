@@ -3,7 +3,7 @@ import { Client } from 'pg';
 import request from 'supertest';
 import { createRedisBackend } from '../../src/features/stateful/redis-backend';
 import { sessionService } from '../../src/features/stateful/stateful.service';
-import { freePort } from '../support/free-port';
+import { findFreePort as freePort } from '../../scripts/lib/private-services.mjs';
 import { buildApp, cookieFrom, openTestDeps, type TestDeps } from '../support/test-app';
 
 const COOKIE = 'statelab.sid';

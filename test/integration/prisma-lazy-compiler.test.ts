@@ -3,7 +3,7 @@
 // the readiness probe, the audit row, the boot-time seed check and the seed itself are plain SQL. The module
 // that carries the compiler is observed, not replaced: the real one is returned.
 import request from 'supertest';
-import { seedIfEmpty, seedNeeded } from '../../src/infra/seed';
+import { seedIfEmpty, seedNeeded } from '../../src/boot/seed';
 import { buildApp, cookieFrom, openTestDeps, type TestDeps } from '../support/test-app';
 
 const mockCompilerLoads: string[] = [];

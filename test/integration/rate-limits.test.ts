@@ -1,7 +1,6 @@
-import type { ChildProcess } from 'node:child_process';
 import request from 'supertest';
-import { freePort } from '../support/free-port';
-import { startRedis, stop } from '../support/throwaway-redis';
+import { findFreePort as freePort } from '../../scripts/lib/private-services.mjs';
+import { startRedis, stop, type ThrowawayRedis } from '../support/throwaway-redis';
 import { buildApp, openTestDeps, type TestDeps } from '../support/test-app';
 
 describe('rate limits on one replica', () => {
@@ -41,7 +40,7 @@ describe('rate limits on one replica', () => {
 
 /** A replica's deps on a redis-server of this test's own, which the test may stop and start. */
 function withOwnRedis(lessonMax: number) {
-  const own = { port: 0, redis: undefined as ChildProcess | undefined, deps: undefined as unknown as TestDeps };
+  const own = { port: 0, redis: undefined as ThrowawayRedis | undefined, deps: undefined as unknown as TestDeps };
   beforeAll(async () => {
     own.port = await freePort();
     own.redis = await startRedis(own.port);

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Redis } from 'ioredis';
-import { freePort } from '../support/free-port';
+import { findFreePort as freePort } from '../../scripts/lib/private-services.mjs';
 import { closeRedis, connectRedis, createRedis } from '../../src/infra/redis';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'statelab-sentinel-'));

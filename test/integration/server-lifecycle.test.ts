@@ -3,7 +3,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { Client } from 'pg';
 import { cloneDatabase } from '../support/test-app';
-import { freePort } from '../support/free-port';
+import { findFreePort as freePort } from '../../scripts/lib/private-services.mjs';
 
 const root = path.resolve(__dirname, '../..');
 

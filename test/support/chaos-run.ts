@@ -8,6 +8,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { repoRoot } from './e2e-cluster';
+import { procStat } from '../../cluster/processes';
 
 export interface ChaosRun {
   /** Exit code; null when the run was killed at its deadline. */
@@ -53,14 +54,9 @@ export async function runChaos(args: string[], env: NodeJS.ProcessEnv, timeoutMs
 /** /proc state and CPU time, then the diagnostic report's stack and active handles. */
 async function diagnose(pid: number, reportDir: string, timeoutMs: number): Promise<string> {
   const lines = [`the chaos run was still going after ${timeoutMs / 1000} s (pid ${pid}); killed it`];
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    // Fields 3, 14 and 15 of proc(5): the state letter (R running, S sleeping), user and system ticks.
-    lines.push(`process state ${fields[0]}, CPU ${(Number(fields[11]) + Number(fields[12])) / 100} s`);
-  } catch {
-    lines.push('no /proc entry for it');
-  }
+  const stat = procStat(pid);
+  // The state letter (R running, S sleeping) and the CPU time it used.
+  lines.push(stat ? `process state ${stat.state}, CPU ${stat.cpuSeconds} s` : 'no /proc entry for it');
   process.kill(pid, 'SIGUSR2');
   for (let i = 0; i < 50 && readdirSync(reportDir).length === 0; i += 1) await sleep(100);
   const [file] = readdirSync(reportDir);

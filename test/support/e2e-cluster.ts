@@ -1,16 +1,17 @@
-// What e2e tests share: where the test cluster is (written by e2e-setup), an HTTP client that
-// can pose as a distinct client by binding a local address, and the launcher's commands.
-import { execFile, execFileSync } from 'node:child_process';
+// What e2e tests share: where the test cluster is (written by e2e-setup), a simulated client that
+// poses as a distinct client by binding a local address (cluster/simulated-client.ts, the same
+// class the lab and the chaos runner use), and the launcher's commands (cluster/launcher.ts).
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import http from 'node:http';
-import net from 'node:net';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
+import { runLauncher, runLauncherAsync, statusTable as launcherStatusTable } from '../../cluster/launcher';
+import { SimulatedClient } from '../../cluster/simulated-client';
+import { labToken as stateLabToken, requireClusterState } from '../../cluster/state';
+import { loadTopology, portBlockEnv, portsInUse, REPO_ROOT, type Topology } from '../../cluster/topology';
+import { isPortOpen } from '../../scripts/lib/processes.mjs';
 
-const execFileAsync = promisify(execFile);
-
-export const repoRoot = path.resolve(__dirname, '../..');
+export const repoRoot = REPO_ROOT;
 export const e2eClusterDir = path.join(repoRoot, '.cluster-test');
 export const e2eInfoFile = path.join(e2eClusterDir, 'e2e.json');
 
@@ -23,46 +24,30 @@ export interface E2eCluster {
   replicas: { id: string; port: number }[];
 }
 
-// Offsets inside one block of 100 ports; the block moves until every port in it is free.
-const OFFSETS = {
-  APP_BASE_PORT: 1, // app-1..app-N: +1..+N
-  REDIS_EXPORTER_PORT: 21,
-  POSTGRES_PORT: 32,
-  NGINX_EXPORTER_PORT: 13,
-  SENTINEL_PORT: 75, // REDIS_MODE=sentinel: sentinel-1..3 on +75..+77
-  REDIS_REPLICA_PORT: 78,
-  REDIS_PORT: 79,
-  NGINX_PORT: 80,
-  POSTGRES_EXPORTER_PORT: 87,
-  LAB_PORT: 88,
-  NGINX_STATUS_PORT: 89,
-  PROMETHEUS_PORT: 90,
-} as const;
-
-export type PortBlock = Record<keyof typeof OFFSETS, number>;
-
-function portTaken(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host: '127.0.0.1', port });
-    const done = (taken: boolean) => {
-      socket.destroy();
-      resolve(taken);
-    };
-    socket.setTimeout(300, () => done(false));
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
-  });
+export interface PortBlock {
+  /** The launcher's variables that move every port into the block. */
+  env: Record<string, string>;
+  /** The topology those variables give. */
+  topology: Topology;
 }
 
-/** The first block of ports from 28000 up where nothing listens: a test cluster's whole topology. */
+/**
+ * The first block of ports from 28000 up where nothing listens: a test cluster's whole topology
+ * (scripts/lib/topology.mjs's port block), sentinel ports included.
+ */
 export async function pickPortBlock(replicas: number): Promise<PortBlock> {
   for (let base = 28_000; base < 40_000; base += 200) {
-    const ports = Object.fromEntries(Object.entries(OFFSETS).map(([k, off]) => [k, base + off])) as PortBlock;
-    const extra = [...Array.from({ length: replicas }, (_, i) => ports.APP_BASE_PORT + i), ports.SENTINEL_PORT + 1, ports.SENTINEL_PORT + 2];
-    const taken = await Promise.all([...Object.values(ports), ...extra].map(portTaken));
-    if (!taken.some(Boolean)) return ports;
+    const env = portBlockEnv(base);
+    const topology = loadTopology({ ...env, REPLICAS: String(replicas), REDIS_MODE: 'sentinel', CLUSTER_DIR: e2eClusterDir });
+    const taken = await Promise.all(portsInUse(topology).map(({ port }) => isPortOpen('127.0.0.1', port, 300)));
+    if (!taken.some(Boolean)) return { env, topology };
   }
   throw new Error('e2e: no free block of ports between 28000 and 40000');
+}
+
+/** A simulated client of the tests: from `address` (127.0.N.1 looks like a different /24 to ip_hash). */
+export function testClient(baseUrl: string, address = '127.0.0.1'): SimulatedClient {
+  return new SimulatedClient(baseUrl, { address, id: `test@${address}`, timeoutMs: 10_000 });
 }
 
 export function e2eCluster(): E2eCluster {
@@ -71,114 +56,32 @@ export function e2eCluster(): E2eCluster {
 
 /** Runs `node scripts/cluster.mjs <args>` against the test cluster. */
 export function clusterCommand(cluster: E2eCluster, args: string[]): string {
-  return execFileSync(process.execPath, ['scripts/cluster.mjs', ...args], {
-    cwd: repoRoot,
-    env: { ...process.env, ...cluster.env },
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'pipe'],
-    timeout: 120_000,
-  });
+  return runLauncher(args, { env: { ...process.env, ...cluster.env } });
 }
 
-/**
- * The launcher's status table. `status` exits 1 while any component is not ready — stopped, or a
- * probe that did not answer in time on a busy machine — and the table is what the tests read.
- */
+/** The launcher's status table (also when a component is not ready: cluster/launcher.ts). */
 export function statusTable(env: NodeJS.ProcessEnv): string {
-  try {
-    return execFileSync(process.execPath, ['scripts/cluster.mjs', 'status'], { cwd: repoRoot, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 120_000 });
-  } catch (error) {
-    return String((error as { stdout?: string }).stdout ?? error);
-  }
+  return launcherStatusTable({ env });
 }
 
 /**
  * The same, without blocking this process: for faults injected while a load generated by this
  * very process runs (a synchronous call would pause the clients at the moment of the fault).
  */
-export async function clusterCommandAsync(cluster: E2eCluster, args: string[]): Promise<string> {
-  const { stdout } = await execFileAsync(process.execPath, ['scripts/cluster.mjs', ...args], {
-    cwd: repoRoot,
-    env: { ...process.env, ...cluster.env },
-    encoding: 'utf8',
-    timeout: 120_000,
-  });
-  return stdout;
+export function clusterCommandAsync(cluster: E2eCluster, args: string[]): Promise<string> {
+  return runLauncherAsync(args, { env: { ...process.env, ...cluster.env } });
 }
 
-export interface Reply {
-  status: number;
-  headers: http.IncomingHttpHeaders;
-  json: Record<string, unknown>;
-  instance: string;
-  cookie?: string;
-}
-
-/**
- * One simulated client: its own local address (127.0.N.1 looks like a different /24 to
- * ip_hash) and its own keep-alive connections. Call close() when done.
- */
-export class Client {
-  private readonly agent: http.Agent;
-  cookie?: string;
-
-  constructor(
-    private readonly baseUrl: string,
-    readonly localAddress = '127.0.0.1',
-  ) {
-    this.agent = new http.Agent({ keepAlive: true, maxSockets: 16, localAddress });
-  }
-
-  request(method: string, urlPath: string, options: { body?: unknown; headers?: Record<string, string> } = {}): Promise<Reply> {
-    const body = options.body === undefined ? undefined : JSON.stringify(options.body);
-    const headers: Record<string, string> = { accept: 'application/json', ...options.headers };
-    if (body !== undefined) headers['content-type'] = 'application/json';
-    if (this.cookie) headers.cookie = this.cookie;
-    return new Promise((resolve, reject) => {
-      const req = http.request(new URL(urlPath, this.baseUrl), { method, headers, agent: this.agent, timeout: 10_000 }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          const setCookie = res.headers['set-cookie']?.[0]?.split(';')[0];
-          if (setCookie) this.cookie = setCookie;
-          let json: Record<string, unknown> = {};
-          try {
-            json = text ? (JSON.parse(text) as Record<string, unknown>) : {};
-          } catch {
-            json = { raw: text };
-          }
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, json, instance: String(res.headers['x-instance-id'] ?? ''), cookie: setCookie });
-        });
-        res.on('error', reject);
-      });
-      req.on('timeout', () => req.destroy(new Error(`${method} ${urlPath} timed out`)));
-      req.on('error', reject);
-      req.end(body);
-    });
-  }
-
-  get(urlPath: string, headers?: Record<string, string>): Promise<Reply> {
-    return this.request('GET', urlPath, { headers });
-  }
-
-  close(): void {
-    this.agent.destroy();
-  }
-}
-
-/** Counts occurrences, e.g. of replicas that answered. */
-export function tally(values: string[]): Record<string, number> {
+/** Counts occurrences, e.g. of replicas that answered (an answer with no replica counts as "(none)"). */
+export function tally(values: readonly (string | null)[]): Record<string, number> {
   const counts: Record<string, number> = {};
-  for (const v of values) counts[v] = (counts[v] ?? 0) + 1;
+  for (const v of values) counts[v ?? '(none)'] = (counts[v ?? '(none)'] ?? 0) + 1;
   return counts;
 }
 
 /** The lab token the launcher generated for the test cluster (state.json, owner-only). */
 export function labToken(cluster: E2eCluster): string {
-  const state = JSON.parse(readFileSync(path.join(cluster.clusterDir, 'state.json'), 'utf8')) as { lab?: { token?: string } };
-  if (!state.lab?.token) throw new Error(`no lab token in ${cluster.clusterDir}/state.json: did the launcher start the lab?`);
-  return state.lab.token;
+  return stateLabToken(requireClusterState(cluster.clusterDir));
 }
 
 /**
@@ -187,14 +90,14 @@ export function labToken(cluster: E2eCluster): string {
  * file must find all replicas serving, as the cluster was before the fault.
  */
 export async function untilEveryReplicaServes(cluster: E2eCluster, timeoutMs = 30_000): Promise<void> {
-  const probe = new Client(cluster.nginxUrl);
+  const probe = testClient(cluster.nginxUrl);
   try {
     const deadline = Date.now() + timeoutMs;
     const seen = new Set<string>();
     while (seen.size < cluster.replicas.length) {
       if (Date.now() > deadline) throw new Error(`nginx sent no traffic to ${cluster.replicas.map((r) => r.id).filter((id) => !seen.has(id)).join(', ')} within ${timeoutMs} ms`);
-      const reply = await probe.get('/api/v1/stateless/info').catch(() => undefined);
-      if (reply?.status === 200) seen.add(reply.instance);
+      const reply = await probe.get('/api/v1/stateless/info');
+      if (reply.status === 200 && reply.replica) seen.add(reply.replica);
       else await new Promise((resolve) => setTimeout(resolve, 100));
     }
   } finally {

@@ -2,45 +2,42 @@
 // `npm run cluster -- up` does, but in .cluster-test/ and on an unusual port block so it never
 // meets a developer's own cluster. Private Redis and PostgreSQL are always used (REDIS_URL and
 // DATABASE_URL are dropped) so the fresh-machine path is what gets tested.
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { e2eClusterDir, e2eInfoFile, pickPortBlock, repoRoot, type E2eCluster } from './e2e-cluster';
+import { e2eClusterDir, e2eInfoFile, pickPortBlock, type E2eCluster } from './e2e-cluster';
+import { runLauncherVisibly } from '../../cluster/launcher';
+import { nginxUrl, prometheusUrl } from '../../cluster/topology';
 
 const REPLICAS = 3;
 
-function launcher(args: string[], env: NodeJS.ProcessEnv): void {
-  // Progress goes to stderr so a CI log shows each component becoming ready.
-  execFileSync(process.execPath, ['scripts/cluster.mjs', ...args], {
-    cwd: repoRoot,
-    env,
-    stdio: ['ignore', 2, 2],
-    timeout: 600_000,
-  });
+/** Progress goes to stderr so a CI log shows each component becoming ready. */
+async function launcher(args: string[], env: NodeJS.ProcessEnv): Promise<void> {
+  const code = await runLauncherVisibly(args, { env, timeoutMs: 600_000 });
+  if (code !== 0) throw new Error(`e2e: \`node scripts/cluster.mjs ${args.join(' ')}\` exited with ${code}`);
 }
 
 export default async function e2eSetup(): Promise<void> {
-  const ports = await pickPortBlock(REPLICAS);
+  const { env: portEnv, topology } = await pickPortBlock(REPLICAS);
   const clusterEnv: Record<string, string> = {
     CLUSTER_DIR: e2eClusterDir,
     REPLICAS: String(REPLICAS),
     NODE_ENV: 'production',
-    ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])),
+    ...portEnv,
   };
   const env: NodeJS.ProcessEnv = { ...process.env, ...clusterEnv };
   delete env.REDIS_URL;
   delete env.DATABASE_URL;
 
-  process.stderr.write(`\n[e2e] starting a test cluster in ${e2eClusterDir} (nginx on ${ports.NGINX_PORT})\n`);
+  process.stderr.write(`\n[e2e] starting a test cluster in ${e2eClusterDir} (nginx on ${topology.nginxPort})\n`);
   // A previous run that was killed may have left its cluster behind: stop it by its pid files.
-  launcher(['down', '--clean'], env);
-  launcher(['up'], env);
+  await launcher(['down', '--clean'], env);
+  await launcher(['up'], env);
 
   const cluster: E2eCluster = {
     clusterDir: e2eClusterDir,
-    nginxUrl: `http://127.0.0.1:${ports.NGINX_PORT}`,
-    prometheusUrl: `http://127.0.0.1:${ports.PROMETHEUS_PORT}`,
+    nginxUrl: nginxUrl(topology),
+    prometheusUrl: prometheusUrl(topology),
     env: clusterEnv,
-    replicas: Array.from({ length: REPLICAS }, (_, i) => ({ id: `app-${i + 1}`, port: ports.APP_BASE_PORT + i })),
+    replicas: topology.replicas.slice(0, REPLICAS).map(({ id, port }) => ({ id, port })),
   };
   mkdirSync(e2eClusterDir, { recursive: true });
   writeFileSync(e2eInfoFile, `${JSON.stringify(cluster, null, 2)}\n`);

@@ -1,4 +1,5 @@
-import { counterCheck, failureGroups, isFailure } from '../../chaos/checks';
+import { counterCheck } from '../../cluster/counter-check';
+import { failureGroups, isFailure } from '../../chaos/checks';
 import type { Outcome } from '../../chaos/outcomes';
 import { checkOperations, type OperationRecord } from '../../chaos/counter-workload';
 

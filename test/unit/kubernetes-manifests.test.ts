@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { opsRouter } from '../../src/features/ops/ops.routes';
-import type { AppDeps } from '../../src/app';
+import type { AppDeps } from '../../src/app-deps';
 import { repoRoot } from '../support/dashboard-queries';
 import {
   all,

@@ -1,8 +1,8 @@
-import { checkLab, CHECKS } from '../../src/lab/lab-checks';
-import { LabHistory } from '../../src/lab/lab-history';
-import type { RequestEvent, RouteFamily } from '../../src/lab/lab-types';
-import { FAMILY_POLICY } from '../../src/lab/lab-types';
-import { WORKSHEETS } from '../../src/lab/worksheets';
+import { checkLab, CHECKS } from '../../lab/lab-checks';
+import { LabHistory } from '../../lab/lab-history';
+import type { RequestEvent, RouteFamily } from '../../lab/lab-types';
+import { FAMILY_POLICY } from '../../lab/lab-types';
+import { WORKSHEETS } from '../../lab/worksheets';
 
 let seq = 0;
 function request(family: RouteFamily, client: string, replica: string, status = 200, at = Date.now()): RequestEvent {

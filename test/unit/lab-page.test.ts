@@ -2,7 +2,7 @@
 // escaping, the replica palette, pause/replay of the request stream, the metric columns for
 // uPlot and the worksheet progress kept in localStorage. test/e2e/lab-page.test.ts drives the
 // real page in Chromium.
-import type { LabCheckReport, RequestEvent } from '../../src/lab/lab-types';
+import type { LabCheckReport, RequestEvent } from '../../lab/lab-types';
 import { escapeHtml, inlineHtml, markdownishToHtml } from '../../public/src/markdownish';
 import { alignSeries } from '../../public/src/metrics-data';
 import { NO_REPLICA_COLOUR, OKABE_ITO, ReplicaColours, shortLabel, textOn } from '../../public/src/palette';

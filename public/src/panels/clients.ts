@@ -1,6 +1,6 @@
 // Virtual clients: one lane per client, and the client → replica map under each policy. The
 // browser showing this page is one more, real, client: it asks nginx itself.
-import { FAMILY_PATH, FAMILY_POLICY, type LabEvent, type LabState, type LbPolicy, type RequestEvent, type RouteFamily } from '../../../src/lab/lab-types';
+import { FAMILY_PATH, FAMILY_POLICY, type LabEvent, type LabState, type LbPolicy, type RequestEvent, type RouteFamily } from '../../../lab/lab-types';
 import { describeError } from '../api';
 import { busy, byId, fill, h } from '../dom';
 import { shortLabel, textOn } from '../palette';

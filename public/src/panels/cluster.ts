@@ -1,6 +1,6 @@
 // Cluster: every component's state with the chaos actions it allows (or, when the page may not
 // act, the shell commands that do the same), what the actions did, and what nginx did about it.
-import type { ActionEvent, ActionRequest, ComponentState, LabAction, LabEvent, LabState, RequestEvent } from '../../../src/lab/lab-types';
+import type { ActionEvent, ActionRequest, ComponentState, LabAction, LabEvent, LabState, RequestEvent } from '../../../lab/lab-types';
 import { describeError } from '../api';
 import { busy, byId, clock, fill, h } from '../dom';
 import { commandFor, componentsKey, type Panel, type PanelContext } from './panel';

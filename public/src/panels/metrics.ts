@@ -1,7 +1,7 @@
 // Live metrics from Prometheus (through the controller, every 5 s): requests per second per
 // replica, p95 latency by kind of route, and the error ratio, drawn with uPlot.
 import uPlot from 'uplot';
-import type { LabEvent, LabState, MetricSeries, MetricsReply } from '../../../src/lab/lab-types';
+import type { LabEvent, LabState, MetricSeries, MetricsReply } from '../../../lab/lab-types';
 import { describeError } from '../api';
 import { byId, fill, h } from '../dom';
 import { alignSeries } from '../metrics-data';

@@ -1,6 +1,6 @@
 // What every panel gets from main.ts, and what it gives back.
 import type { LabApi } from '../api';
-import type { LabAction, LabEvent, LabState } from '../../../src/lab/lab-types';
+import type { LabAction, LabEvent, LabState } from '../../../lab/lab-types';
 import type { ReplicaColours } from '../palette';
 
 export interface PanelContext {

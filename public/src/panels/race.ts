@@ -1,6 +1,6 @@
 // The race: K concurrent increments at the naive counter (read the session, add one, write it
 // back) and at the atomic one (Redis HINCRBY), and what each ends at.
-import type { LabEvent, LabState, RaceRequest, RaceResult, RaceSide } from '../../../src/lab/lab-types';
+import type { LabEvent, LabState, RaceRequest, RaceResult, RaceSide } from '../../../lab/lab-types';
 import { describeError } from '../api';
 import { busy, byId, clock, fill, h } from '../dom';
 import type { Panel, PanelContext } from './panel';

@@ -3,7 +3,7 @@
 // retried on another replica; a 4xx answer (e.g. 401 NO_SESSION) is hollow, outlined in the
 // replica's colour and marked "!"; "✕" marks a replica's 5xx; a grey square with the status is a
 // request no replica answered (nginx's 502/504; × for no answer at all).
-import type { RequestEvent } from '../../../src/lab/lab-types';
+import type { RequestEvent } from '../../../lab/lab-types';
 import { h } from '../dom';
 import { shortLabel, textOn, type ReplicaColours } from '../palette';
 

@@ -1,6 +1,6 @@
 // Sessions side by side: for each virtual client one session in Redis and one in a replica's
 // memory, and a button that kills the replica holding them.
-import type { ActionEvent, LabEvent, LabState, SessionObservation, SessionPair } from '../../../src/lab/lab-types';
+import type { ActionEvent, LabEvent, LabState, SessionObservation, SessionPair } from '../../../lab/lab-types';
 import { describeError } from '../api';
 import { busy, byId, clock, fill, h } from '../dom';
 import { shortLabel, textOn } from '../palette';

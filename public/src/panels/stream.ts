@@ -1,6 +1,6 @@
 // Request stream: start traffic on a route family, watch every request as a dot coloured by the
 // replica that answered, count per replica, pause, replay the recording.
-import { FAMILY_POLICY, type LabEvent, type LabState, type RequestEvent, type RouteFamily, type TrafficRun } from '../../../src/lab/lab-types';
+import { FAMILY_POLICY, type LabEvent, type LabState, type RequestEvent, type RouteFamily, type TrafficRun } from '../../../lab/lab-types';
 import { describeError } from '../api';
 import { busy, byId, fill, h } from '../dom';
 import { shortLabel, textOn } from '../palette';

@@ -1,6 +1,6 @@
 import { Router, type Request, type RequestHandler } from 'express';
 import { rateLimit } from 'express-rate-limit';
-import type { AppDeps } from '../../app';
+import type { AppDeps } from '../../app-deps';
 import { AppError } from '../../errors/app-error';
 import type { ApiKeyScope } from '../../generated/prisma/client';
 import { noStore } from '../../http/cache-control';

@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Request, RequestHandler, Response } from 'express';
-import type { AppDeps } from '../../app';
+import type { AppDeps } from '../../app-deps';
 import { AppError } from '../../errors/app-error';
 import { routeTemplate } from '../../http/request-context';
 import { guardRedis } from '../../infra/dependency-guard';

@@ -1,6 +1,6 @@
 import { Router, type Request, type RequestHandler } from 'express';
 import { rateLimit, type Options } from 'express-rate-limit';
-import type { AppDeps } from '../../app';
+import type { AppDeps } from '../../app-deps';
 import { kind } from '../../http/request-context';
 import { limiterLogger, rateLimitedHandler } from './rate-limit-responses';
 import { redisRateLimitStore } from './redis-rate-limit-store';

@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import type { AppDeps } from '../../app';
+import type { AppDeps } from '../../app-deps';
 import { AppError } from '../../errors/app-error';
 import { withTimeout } from '../../infra/dependency-guard';
 import { kind } from '../../http/request-context';

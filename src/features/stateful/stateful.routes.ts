@@ -1,19 +1,13 @@
 import { Router } from 'express';
-import type { AppDeps } from '../../app';
+import type { AppDeps } from '../../app-deps';
 import { noStore } from '../../http/cache-control';
 import { kind } from '../../http/request-context';
 import { idempotencyKeyOf, ignoreKeys, type KeyScope, type Keyed } from '../idempotency/idempotency.middleware';
 import type { AuditLog } from '../audit/audit-log';
 import type { SessionBackend } from './session-backend';
 import { conversationBody, sessionIdParams } from './stateful.schemas';
-import {
-  requestHasSession,
-  requireOwnSession,
-  requireSession,
-  sessionCall,
-  sessionService,
-  sessionView,
-} from './stateful.service';
+import { requestHasSession, requireOwnSession, requireSession, sessionCall, sessionView } from './session-access';
+import { sessionService } from './stateful.service';
 
 /** A new session belongs to nobody yet: its keys share one scope (the retry has no cookie either). */
 const newSession: KeyScope = () => 'new-session';

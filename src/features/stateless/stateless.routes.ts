@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Router } from 'express';
-import type { AppDeps } from '../../app';
+import type { AppDeps } from '../../app-deps';
 import { guardDatabase } from '../../infra/dependency-guard';
 import { kind } from '../../http/request-context';
 import {

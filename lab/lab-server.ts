@@ -1,18 +1,17 @@
-import path from 'node:path';
 import pino from 'pino';
-import { loadClusterControl, readClusterRecord } from './cluster-port';
 import { createLabApp } from './lab-app';
 import { loadLabConfig } from './lab-config';
 import { LabService } from './lab-service';
+import { clusterControl } from '../cluster/control';
+import { requireClusterState } from '../cluster/state';
 
 /** Boots the lab controller: config, the launcher's process control, the service, listen, shutdown. */
 async function main(): Promise<void> {
   const config = loadLabConfig();
   const logger = pino({ level: config.logLevel, base: { component: 'lab', pid: process.pid }, timestamp: pino.stdTimeFunctions.isoTime });
-  const repoRoot = path.resolve(__dirname, '..', '..', '..');
   const service = new LabService({
-    control: loadClusterControl(repoRoot),
-    cluster: readClusterRecord(config.clusterDir),
+    control: clusterControl,
+    cluster: requireClusterState(config.clusterDir),
     clusterDir: config.clusterDir,
     nginxUrl: config.nginxUrl,
     prometheusUrl: config.prometheusUrl,

@@ -1,9 +1,15 @@
-// The contract between the lab controller (src/lab/) and the lab page (public/src/): every shape
-// that crosses /lab/api/. Types and two constants, no server code, so the page can import it
-// without pulling anything of the server into the browser bundle.
+// The contract between the lab controller (lab/) and the lab page (public/src/): every shape
+// that crosses /lab/api/. Types and a few constants, no server code, so the page can import it
+// without pulling anything of the server into the browser bundle (the type-only imports below
+// are erased by the bundler).
+import type { CounterCheck } from '../cluster/counter-check';
+import type { ComponentState, ControlAction } from '../scripts/lib/cluster-control.mjs';
 
-/** Which upstream a request goes through, as the page names it. */
-export type RouteFamily = 'stateless' | 'stateful' | 'local' | 'rr-stateless' | 'rr-stateful' | 'rr-local';
+export type { ComponentKind, ComponentState } from '../scripts/lib/cluster-control.mjs';
+
+/** Which upstream a request goes through, as the page names it: the one list of families. */
+export const ROUTE_FAMILIES = ['stateless', 'stateful', 'local', 'rr-stateless', 'rr-stateful', 'rr-local'] as const;
+export type RouteFamily = (typeof ROUTE_FAMILIES)[number];
 
 /** The balancing policy nginx applies to a family (also sent by nginx as X-LB-Policy). */
 export type LbPolicy = 'least_conn' | 'ip_hash' | 'round_robin';
@@ -55,25 +61,8 @@ export interface RequestEvent {
   runId: string | null;
 }
 
-export type ComponentKind = 'replica' | 'redis' | 'sentinel' | 'postgres' | 'nginx' | 'prometheus' | 'exporter' | 'lab';
-
-/** What the lab can do to a component (only ever offered for components the launcher started). */
-export type LabAction = 'stop' | 'kill' | 'pause' | 'resume' | 'start';
-
-export interface ComponentState {
-  name: string;
-  kind: ComponentKind;
-  /** up: process alive; paused: stopped with SIGSTOP; down: no process. */
-  state: 'up' | 'down' | 'paused';
-  /** Its readiness probe answered (replicas: /ready 200). */
-  ready: boolean;
-  pid: number | null;
-  url: string;
-  /** Actions the controller accepts for it right now. */
-  actions: LabAction[];
-  /** REDIS_MODE=sentinel: what this Redis is right now; a failover swaps them. */
-  role?: 'primary' | 'replica' | 'sentinel';
-}
+/** What the lab can do to a component: the launcher's own actions (scripts/lib/cluster-control.mjs). */
+export type LabAction = ControlAction;
 
 export interface ClusterEvent {
   type: 'cluster';
@@ -117,16 +106,8 @@ export interface SessionsEvent {
   sessions: SessionPair[];
 }
 
-export interface RaceSide {
-  /** Concurrent increments fired. */
-  attempted: number;
-  /** Increments answered 200. */
-  acknowledged: number;
-  /** The counter's value read back after every request finished. */
-  final: number;
-  /** acknowledged − final when positive: updates that were acknowledged and then overwritten. */
-  lost: number;
-}
+/** One counter of a race, judged by the one lost-update check (cluster/counter-check.ts). */
+export type RaceSide = CounterCheck;
 
 export interface RaceResult {
   type: 'race';
@@ -303,4 +284,17 @@ export const FAMILY_PATH: Record<RouteFamily, string> = {
   'rr-stateless': '/rr/api/v1/stateless/info',
   'rr-stateful': '/rr/api/v1/stateful/sessions/current',
   'rr-local': '/rr/api/v1/local/sessions/current',
+};
+
+/**
+ * Which cookie jar of a virtual client a family's request carries: the Redis session, the memory
+ * session, or none (stateless requests carry no session).
+ */
+export const FAMILY_JAR: Record<RouteFamily, 'redis' | 'memory' | null> = {
+  stateless: null,
+  stateful: 'redis',
+  local: 'memory',
+  'rr-stateless': null,
+  'rr-stateful': 'redis',
+  'rr-local': 'memory',
 };

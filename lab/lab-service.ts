@@ -1,6 +1,4 @@
 import type { Logger } from 'pino';
-import { AppError } from '../errors/app-error';
-import type { ClusterControl, ClusterRecord } from './cluster-port';
 import { ClusterWatch } from './cluster-watch';
 import { EventHub } from './event-hub';
 import { checkLab } from './lab-checks';
@@ -11,11 +9,14 @@ import { runRace } from './race';
 import { RequestRecorder } from './request-recorder';
 import { SessionLab } from './session-lab';
 import { TrafficRunner } from './traffic';
-import { createClients, type VirtualClient } from './virtual-clients';
+import { ACTIONS, type ClusterControl } from '../cluster/control';
+import { SimulatedClient } from '../cluster/simulated-client';
+import type { ClusterState } from '../cluster/state';
+import { AppError } from '../src/errors/app-error';
 
 export interface LabServiceDeps {
   control: ClusterControl;
-  cluster: ClusterRecord;
+  cluster: ClusterState;
   clusterDir: string;
   nginxUrl: string;
   prometheusUrl: string;
@@ -36,14 +37,14 @@ function isControlError(err: unknown): err is Error & { code: (typeof CONTROL_CO
 export class LabService {
   readonly hub = new EventHub();
   readonly history = new LabHistory();
-  readonly clients: VirtualClient[];
+  readonly clients: SimulatedClient[];
   private readonly recorder: RequestRecorder;
   private readonly traffic: TrafficRunner;
   private readonly sessions: SessionLab;
   private readonly watch: ClusterWatch;
 
   constructor(private readonly deps: LabServiceDeps) {
-    this.clients = createClients(deps.clientCount, deps.nginxUrl);
+    this.clients = Array.from({ length: deps.clientCount }, (_, i) => SimulatedClient.numbered(i + 1, deps.nginxUrl));
     this.recorder = new RequestRecorder(this.hub, this.history);
     this.traffic = new TrafficRunner(this.clients, this.recorder);
     this.sessions = new SessionLab(this.clients, this.recorder, this.hub, this.history);
@@ -63,14 +64,12 @@ export class LabService {
   }
 
   state(): LabState {
-    const commands = Object.fromEntries(
-      (['stop', 'kill', 'pause', 'resume', 'start'] as const).map((a) => [a, `npm run cluster -- ${a} <component>`]),
-    ) as Record<LabAction, string>;
+    const commands = Object.fromEntries(ACTIONS.map((a) => [a, `npm run cluster -- ${a} <component>`])) as Record<LabAction, string>;
     return {
       mode: 'native',
       canAct: true,
       replicas: this.deps.cluster.topology.replicas.map((r) => ({ id: r.id, address: `${r.host}:${r.port}` })),
-      clients: this.clients.map((c) => c.info),
+      clients: this.clients.map((c) => ({ id: c.id, name: c.name, address: c.address ?? '' })),
       components: this.watch.components(),
       sessions: this.sessions.current(),
       races: this.history.races.slice(-20),
@@ -80,7 +79,7 @@ export class LabService {
   }
 
   clientIds(ids: string[] | undefined, fallback: string[]): string[] {
-    const known = new Set(this.clients.map((c) => c.info.id));
+    const known = new Set(this.clients.map((c) => c.id));
     const unknown = (ids ?? []).filter((id) => !known.has(id));
     if (unknown.length) throw new AppError('VALIDATION_FAILED', `unknown client: ${unknown.join(', ')}`, { known: [...known] });
     return ids?.length ? ids : fallback;
@@ -96,11 +95,11 @@ export class LabService {
   }
 
   createSessions(ids?: string[]) {
-    return this.sessions.create(this.clientIds(ids, this.clients.map((c) => c.info.id)));
+    return this.sessions.create(this.clientIds(ids, this.clients.map((c) => c.id)));
   }
 
   readSessions(ids?: string[]) {
-    return this.sessions.read(this.clientIds(ids, this.clients.map((c) => c.info.id)));
+    return this.sessions.read(this.clientIds(ids, this.clients.map((c) => c.id)));
   }
 
   async race(request: RaceRequest): Promise<RaceResult> {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { FAMILY_JAR, FAMILY_PATH, FAMILY_POLICY, type TrafficRequest, type TrafficRun } from './lab-types';
 import type { RequestRecorder } from './request-recorder';
-import { FAMILY_PATH, FAMILY_POLICY, type TrafficRequest, type TrafficRun } from './lab-types';
-import { jarOf, type VirtualClient } from './virtual-clients';
+import type { SimulatedClient } from '../cluster/simulated-client';
 
 /**
  * Paced traffic from the virtual clients through nginx: `count` requests at `rate` per second,
@@ -12,22 +12,22 @@ export class TrafficRunner {
   private readonly running = new Map<string, NodeJS.Timeout>();
 
   constructor(
-    private readonly clients: VirtualClient[],
+    private readonly clients: SimulatedClient[],
     private readonly recorder: RequestRecorder,
   ) {}
 
   /** Clients a run uses when the request names none: every student for ip_hash, else the first. */
   defaultClients(request: TrafficRequest): string[] {
-    if (FAMILY_POLICY[request.family] === 'ip_hash') return this.clients.map((c) => c.info.id);
-    return [this.clients[0]!.info.id];
+    if (FAMILY_POLICY[request.family] === 'ip_hash') return this.clients.map((c) => c.id);
+    return [this.clients[0]!.id];
   }
 
   start(request: TrafficRequest): TrafficRun {
     const ids = request.clients?.length ? request.clients : this.defaultClients(request);
-    const chosen = ids.map((id) => this.clients.find((c) => c.info.id === id)!);
+    const chosen = ids.map((id) => this.clients.find((c) => c.id === id)!);
     const runId = randomUUID();
     const path = FAMILY_PATH[request.family];
-    const jar = jarOf(request.family);
+    const jar = FAMILY_JAR[request.family];
     let sent = 0;
     const interval = Math.max(5, Math.round(1000 / request.rate));
     const timer = setInterval(() => {

@@ -2,11 +2,12 @@ import { timingSafeEqual } from 'node:crypto';
 import express, { type Express, type RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import { AppError } from '../errors/app-error';
-import { errorHandler, notFoundHandler } from '../errors/error-middleware';
 import type { LabService } from './lab-service';
-import { LAB_API_PREFIX } from './lab-types';
+import { LAB_API_PREFIX, ROUTE_FAMILIES } from './lab-types';
 import { WORKSHEETS } from './worksheets';
+import { ACTIONS } from '../cluster/control';
+import { AppError } from '../src/errors/app-error';
+import { errorHandler, notFoundHandler } from '../src/errors/error-middleware';
 
 export interface LabAppDeps {
   service: LabService;
@@ -14,13 +15,13 @@ export interface LabAppDeps {
   logger: Logger;
 }
 
-const families = z.enum(['stateless', 'stateful', 'local', 'rr-stateless', 'rr-stateful', 'rr-local']);
+const families = z.enum(ROUTE_FAMILIES);
 const clientIds = z.array(z.string().regex(/^client-\d{1,2}$/)).max(16).optional();
 const trafficBody = z.strictObject({ family: families, count: z.number().int().min(1).max(2000), rate: z.number().int().min(1).max(200), clients: clientIds });
 const sessionsBody = z.strictObject({ clients: clientIds });
 const raceBody = z.strictObject({ k: z.number().int().min(2).max(500), via: z.enum(['ip_hash', 'round_robin']).optional() });
 const actionBody = z.strictObject({
-  action: z.enum(['stop', 'kill', 'pause', 'resume', 'start', 'rolling-restart']),
+  action: z.enum([...ACTIONS, 'rolling-restart']),
   // Names look like the topology's (app-2, redis); anything else is refused before a lookup.
   target: z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'a component name such as app-2 or redis').optional(),
 }).refine((b) => b.action === 'rolling-restart' || b.target !== undefined, { message: 'target is required', path: ['target'] });
@@ -61,7 +62,7 @@ function labGuard(token: string): RequestHandler {
   };
 }
 
-/** The lab controller's HTTP API (contract: src/lab/lab-types.ts). Never listens: lab-server.ts does. */
+/** The lab controller's HTTP API (contract: lab/lab-types.ts). Never listens: lab-server.ts does. */
 export function createLabApp({ service, token, logger }: LabAppDeps): Express {
   const app = express();
   app.disable('x-powered-by');

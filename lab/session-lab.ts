@@ -1,13 +1,13 @@
 import type { EventHub } from './event-hub';
 import type { LabHistory } from './lab-history';
-import type { RequestRecorder } from './request-recorder';
 import type { RouteFamily, SessionObservation, SessionPair } from './lab-types';
-import type { Exchange, Jar, VirtualClient } from './virtual-clients';
+import type { RequestRecorder } from './request-recorder';
+import type { Exchange, SimulatedClient } from '../cluster/simulated-client';
 
 const STORES = [
   { store: 'redis', family: 'stateful', base: '/api/v1/stateful', jar: 'redis' },
   { store: 'memory', family: 'local', base: '/api/v1/local', jar: 'memory' },
-] as const satisfies readonly { store: SessionObservation['store']; family: RouteFamily; base: string; jar: Jar }[];
+] as const satisfies readonly { store: SessionObservation['store']; family: RouteFamily; base: string; jar: string }[];
 
 /**
  * Sessions side by side: every chosen client holds one session in Redis and one in its
@@ -19,7 +19,7 @@ export class SessionLab {
   private readonly pairs = new Map<string, SessionPair>();
 
   constructor(
-    private readonly clients: VirtualClient[],
+    private readonly clients: SimulatedClient[],
     private readonly recorder: RequestRecorder,
     private readonly hub: EventHub,
     private readonly history: LabHistory,
@@ -42,18 +42,18 @@ export class SessionLab {
   }
 
   private async each(ids: string[], method: 'GET' | 'POST', suffix: string): Promise<SessionPair[]> {
-    const chosen = this.clients.filter((c) => ids.includes(c.info.id));
+    const chosen = this.clients.filter((c) => ids.includes(c.id));
     const pairs = await Promise.all(
       chosen.map(async (client) => {
         const [redis, memory] = await Promise.all(
           STORES.map(async ({ store, family, base, jar }) => {
             const exchange = await client.send({ method, path: `${base}${suffix}`, jar });
             this.recorder.record(exchange, family, 'session', null);
-            return observe(store, exchange, this.pairs.get(client.info.id)?.[store] ?? null);
+            return observe(store, exchange, this.pairs.get(client.id)?.[store] ?? null);
           }),
         );
-        const pair: SessionPair = { client: client.info.id, redis: redis!, memory: memory! };
-        this.pairs.set(client.info.id, pair);
+        const pair: SessionPair = { client: client.id, redis: redis!, memory: memory! };
+        this.pairs.set(client.id, pair);
         return pair;
       }),
     );
@@ -65,7 +65,7 @@ export class SessionLab {
 }
 
 function observe(store: SessionObservation['store'], exchange: Exchange, before: SessionObservation | null): SessionObservation {
-  const body = exchange.body ?? {};
+  const body = exchange.json;
   const found = exchange.status === 200 || exchange.status === 201;
   return {
     store,

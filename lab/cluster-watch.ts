@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
-import type { ClusterControl } from './cluster-port';
 import type { EventHub } from './event-hub';
 import type { ComponentState } from './lab-types';
+import type { ClusterControl } from '../cluster/control';
 
 /**
  * Looks at every component of the cluster once per interval (pid alive, SIGSTOPped, readiness

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import type { RequestRecorder } from './request-recorder';
 import type { RaceRequest, RaceResult, RaceSide, RouteFamily } from './lab-types';
-import type { Exchange, VirtualClient } from './virtual-clients';
+import type { RequestRecorder } from './request-recorder';
+import { counterCheck } from '../cluster/counter-check';
+import type { Exchange, SimulatedClient } from '../cluster/simulated-client';
 
 /**
  * The lost-update race. A fresh Redis session, then K concurrent increments of the naive counter
@@ -11,12 +12,12 @@ import type { Exchange, VirtualClient } from './virtual-clients';
  * requests also land on different replicas; the loss is there either way, because the race is
  * in the read-modify-write, not in the number of replicas.
  */
-export async function runRace(client: VirtualClient, request: RaceRequest, recorder: RequestRecorder): Promise<RaceResult> {
+export async function runRace(client: SimulatedClient, request: RaceRequest, recorder: RequestRecorder): Promise<RaceResult> {
   const id = randomUUID();
   const rr = request.via === 'round_robin';
   const family: RouteFamily = rr ? 'rr-stateful' : 'stateful';
   const base = `${rr ? '/rr' : ''}/api/v1/stateful`;
-  const agent = client.raceAgent(request.k);
+  const agent = client.dedicatedAgent(request.k);
   const send = async (method: 'GET' | 'POST', path: string): Promise<Exchange> => {
     const exchange = await client.send({ method, path: `${base}${path}`, jar: 'race', agent });
     recorder.record(exchange, family, 'race', id);
@@ -35,17 +36,14 @@ export async function runRace(client: VirtualClient, request: RaceRequest, recor
     const naiveAcked = await fire('naive');
     const atomicAcked = await fire('atomic');
     const final = await send('GET', '/counter');
-    const values = final.body ?? {};
-    const side = (acknowledged: number, value: unknown): RaceSide => {
-      const finalValue = typeof value === 'number' ? value : 0;
-      return { attempted: request.k, acknowledged, final: finalValue, lost: Math.max(0, acknowledged - finalValue) };
-    };
+    const values = final.json;
+    const side = (acknowledged: number, value: unknown): RaceSide => counterCheck(request.k, acknowledged, typeof value === 'number' ? value : 0);
     return {
       type: 'race',
       id,
       at: Date.now(),
       k: request.k,
-      client: client.info.id,
+      client: client.id,
       naive: side(naiveAcked, values.naive),
       atomic: side(atomicAcked, values.atomic),
       replicas,

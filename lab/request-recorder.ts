@@ -1,7 +1,7 @@
 import type { EventHub } from './event-hub';
 import type { LabHistory } from './lab-history';
 import { FAMILY_POLICY, type RequestEvent, type RequestPurpose, type RouteFamily } from './lab-types';
-import type { Exchange } from './virtual-clients';
+import type { Exchange } from '../cluster/simulated-client';
 
 /** Turns each exchange a virtual client made into a numbered event: kept for the checks, streamed to the page. */
 export class RequestRecorder {
@@ -13,11 +13,19 @@ export class RequestRecorder {
   ) {}
 
   record(exchange: Exchange, family: RouteFamily, purpose: RequestPurpose, runId: string | null): RequestEvent {
-    const { body: _body, ...fields } = exchange;
     const event: RequestEvent = {
       type: 'request',
       seq: ++this.seq,
-      ...fields,
+      at: exchange.at,
+      client: exchange.client,
+      method: exchange.method,
+      path: exchange.path,
+      status: exchange.status,
+      replica: exchange.replica,
+      upstream: exchange.upstream,
+      retried: exchange.retried,
+      requestId: exchange.requestId,
+      errorCode: exchange.errorCode,
       latencyMs: Math.round(exchange.latencyMs * 10) / 10,
       family,
       policy: FAMILY_POLICY[family],

@@ -1,6 +1,7 @@
-// A real Chromium for the page tests, driven by playwright-core. Debian's chromium package is
-// used (Playwright's own browser downloads cannot be reached from our machines); a route guard
-// keeps the page from reaching anything but this machine, and records what it tried.
+// A real Chromium for the lab page, driven by playwright-core: its e2e tests and
+// `npm run lab:screenshot` share it. Debian's chromium package is used (Playwright's own browser
+// downloads cannot be reached from our machines); a route guard keeps the page from reaching
+// anything but this machine, and records what it tried.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { chromium, type Browser, type BrowserContext } from 'playwright-core';

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import type { Logger } from 'pino';
 import { Client } from 'pg';
-import type { Database } from './database';
+import type { Database } from '../infra/database';
 import { seedIfEmpty, seedNeeded } from './seed';
 
 const run = promisify(execFile);
@@ -12,7 +12,7 @@ const run = promisify(execFile);
 /** Any 64-bit constant shared by all replicas; Prisma's own migrate lock uses another. */
 const PREPARE_LOCK_KEY = 4_242_420_001;
 
-/** The project root, from src/infra (tsx) or dist/src/infra (compiled) alike. */
+/** The project root, from src/boot (tsx) or dist/src/boot (compiled) alike. */
 export function projectRoot(from: string = __dirname): string {
   let dir = from;
   while (!existsSync(path.join(dir, 'package.json'))) {
