@@ -49,6 +49,12 @@ const KUBERNETES_APP_HOST = `${KUBERNETES.headlessService}.${KUBERNETES.namespac
 
 const TEMPLATE_PATH = join(REPO_ROOT, 'nginx', 'nginx.conf.template');
 
+/**
+ * The one error catalogue the replicas use (src/errors/app-error.ts imports the same file): every
+ * code with its status and message, and under `nginx` which answers nginx gives itself.
+ */
+const ERROR_CATALOGUE_PATH = join(REPO_ROOT, 'src', 'errors', 'error-catalogue.json');
+
 const SERVER_OPTIONS = 'max_fails=1 fail_timeout=5s';
 
 function nginxServers(topology, mode) {
@@ -104,23 +110,49 @@ function headerBlock(policy) {
 }
 
 /**
+ * The lines of a location that answers `page` ({code, message?, headers?} from the catalogue's
+ * `nginx` section) as the API's JSON error: the status and, unless the page names its own, the
+ * message are the code's in the catalogue.
+ */
+function errorPage(catalogue, page) {
+  const entry = catalogue.codes[page.code];
+  if (!entry) throw new Error(`error code ${page.code} is not in ${ERROR_CATALOGUE_PATH}`);
+  const body = JSON.stringify({ error: { code: page.code, message: page.message ?? entry.message } });
+  // The body goes into a single-quoted nginx string, where a backslash or quote would be
+  // unescaped and `$` would start a variable: refuse rather than render a different answer.
+  if (/['\\$]/.test(body)) throw new Error(`error ${page.code}: nginx cannot return ${body} as written`);
+  const headers = Object.entries(page.headers ?? {}).map(([name, value]) => `            add_header ${name} ${value} always;`);
+  return ['            default_type application/json;', headerBlock(undefined), ...headers, `            return ${entry.status} '${body}';`].join('\n');
+}
+
+function namedPage(catalogue, name) {
+  const page = catalogue.nginx.pages[name];
+  if (!page) throw new Error(`no nginx page "${name}" in ${ERROR_CATALOGUE_PATH}`);
+  return errorPage(catalogue, page);
+}
+
+const errorUri = (code) => `/_statelab_errors/${code}`;
+
+/** `error_page` for every status nginx answers itself, and the internal location behind each. */
+function errorPages(catalogue) {
+  const statuses = Object.entries(catalogue.nginx.statuses);
+  const locations = new Map(statuses.map(([, page]) => [page.code, page]));
+  return {
+    error_pages: statuses.map(([status, page]) => `        error_page ${status} = ${errorUri(page.code)};`).join('\n'),
+    error_locations: [...locations]
+      .map(([code, page]) => [`        location = ${errorUri(code)} {`, '            internal;', errorPage(catalogue, page), '        }'].join('\n'))
+      .join('\n\n'),
+  };
+}
+
+/**
  * /lab/api/: the lab controller's API and event stream. Natively it is a loopback process the
  * launcher starts; the container and Kubernetes renders have no controller yet, so the page
  * gets a clear JSON 503 instead of nginx's 404 page.
  */
-function labLocation(topology, mode) {
-  const unavailable = (message) =>
-    [
-      '            default_type application/json;',
-      headerBlock(undefined),
-      `            return 503 '{"error":{"code":"LAB_UNAVAILABLE","message":"${message}"}}';`,
-    ].join('\n');
+function labLocation(topology, mode, catalogue) {
   if (mode !== 'native') {
-    return [
-      '        location /lab/api/ {',
-      unavailable('The lab controller runs with the native launcher (npm run demo); in containers the page is read-only. See docs/deployment.md.'),
-      '        }',
-    ].join('\n');
+    return ['        location /lab/api/ {', namedPage(catalogue, 'lab-not-in-containers'), '        }'].join('\n');
   }
   return [
     '        location /lab/api/ {',
@@ -139,7 +171,7 @@ function labLocation(topology, mode) {
     '        }',
     '',
     '        location @lab_unavailable {',
-    unavailable('The lab controller is not running; start it with: npm run cluster -- start lab'),
+    namedPage(catalogue, 'lab-not-running'),
     '        }',
   ].join('\n');
 }
@@ -162,6 +194,7 @@ function nobodyUserDirective() {
 function nginxValues(topology, mode, { clusterDir = topology.clusterDir } = {}) {
   const native = mode === 'native';
   const { rps, burst } = topology.rateLimit;
+  const catalogue = JSON.parse(readFileSync(ERROR_CATALOGUE_PATH, 'utf8'));
   const values = {
     mode_note: native
       ? `# mode: native (rendered for ${userInfo().username}; run as nginx -p ${clusterDir}/nginx -c <this file>)`
@@ -191,7 +224,9 @@ function nginxValues(topology, mode, { clusterDir = topology.clusterDir } = {}) 
     headers_ip_hash: headerBlock('ip_hash'),
     headers_round_robin: headerBlock('round_robin'),
     headers_static: headerBlock(undefined),
-    lab_location: labLocation(topology, mode),
+    lab_location: labLocation(topology, mode, catalogue),
+    metrics_page: namedPage(catalogue, 'metrics'),
+    ...errorPages(catalogue),
   };
   if (mode === 'kubernetes') {
     values.mode_note =
