@@ -118,6 +118,8 @@ export function createLabApp({ service, token, logger }: LabAppDeps): Express {
     service.reset();
     res.json({ cleared: true });
   });
+  // Each lesson view's own endpoints (lab/lessons/): behind the same token guard as the rest.
+  for (const [slug, runtime] of service.lessons) if (runtime.router) api.use(`/lessons/${slug}`, runtime.router);
 
   app.use(LAB_API_PREFIX, api);
   app.use(notFoundHandler);

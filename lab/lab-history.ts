@@ -1,10 +1,11 @@
-import type { ActionEvent, RaceResult, RequestEvent, SessionPair } from './lab-types';
+import type { ActionEvent, LessonEvent, RaceResult, RequestEvent, SessionPair } from './lab-types';
 
 /** Enough for several minutes of a class's traffic; older requests fall off the front. */
 const MAX_REQUESTS = 20_000;
 const MAX_ACTIONS = 500;
 const MAX_RACES = 100;
 const MAX_SESSION_READS = 2_000;
+const MAX_LESSON_EVENTS = 5_000;
 
 /** A session read as the checks need it: when, and what each store answered. */
 export interface SessionSnapshot {
@@ -22,6 +23,8 @@ export class LabHistory {
   actions: ActionEvent[] = [];
   races: RaceResult[] = [];
   sessionReads: SessionSnapshot[] = [];
+  /** What the lesson views did (logins, limit probes, benchmarks, backups…), for their checks. */
+  lessonEvents: LessonEvent[] = [];
   since = Date.now();
 
   recordRequest(event: RequestEvent): void {
@@ -40,6 +43,15 @@ export class LabHistory {
     push(this.sessionReads, snapshot, MAX_SESSION_READS);
   }
 
+  recordLessonEvent(event: LessonEvent): void {
+    push(this.lessonEvents, event, MAX_LESSON_EVENTS);
+  }
+
+  /** One lesson's events of one kind, oldest first; `T` is the shape that lesson publishes for it. */
+  lessonEventsOf<T>(lesson: string, kind: string): LessonEvent<T>[] {
+    return this.lessonEvents.filter((e): e is LessonEvent<T> => e.lesson === lesson && e.kind === kind);
+  }
+
   /** The newest `n` request events, oldest first. */
   recent(n: number): RequestEvent[] {
     return this.requests.slice(-n);
@@ -50,6 +62,7 @@ export class LabHistory {
     this.actions = [];
     this.races = [];
     this.sessionReads = [];
+    this.lessonEvents = [];
     this.since = Date.now();
   }
 }

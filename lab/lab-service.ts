@@ -3,7 +3,9 @@ import { ClusterWatch } from './cluster-watch';
 import { EventHub } from './event-hub';
 import { checkLab } from './lab-checks';
 import { LabHistory } from './lab-history';
-import type { ActionEvent, ActionRequest, LabAction, LabCheckReport, LabState, RaceRequest, RaceResult, TrafficRequest, TrafficRun } from './lab-types';
+import type { ActionEvent, ActionRequest, LabAction, LabCheckReport, LabState, LessonEvent, RaceRequest, RaceResult, TrafficRequest, TrafficRun } from './lab-types';
+import { LESSONS } from './lessons';
+import type { LessonContext, LessonRuntime } from './lessons/lesson';
 import { labMetrics } from './metrics-queries';
 import { runRace } from './race';
 import { RequestRecorder } from './request-recorder';
@@ -42,6 +44,9 @@ export class LabService {
   private readonly traffic: TrafficRunner;
   private readonly sessions: SessionLab;
   private readonly watch: ClusterWatch;
+  /** The lesson views' controller sides, by lesson slug (only lessons that have one). */
+  readonly lessons = new Map<string, LessonRuntime>();
+  private freshClients = 0;
 
   constructor(private readonly deps: LabServiceDeps) {
     this.clients = Array.from({ length: deps.clientCount }, (_, i) => SimulatedClient.numbered(i + 1, deps.nginxUrl));
@@ -49,6 +54,9 @@ export class LabService {
     this.traffic = new TrafficRunner(this.clients, this.recorder);
     this.sessions = new SessionLab(this.clients, this.recorder, this.hub, this.history);
     this.watch = new ClusterWatch(deps.control, deps.clusterDir, this.hub, deps.logger, deps.watchIntervalMs);
+    for (const lesson of LESSONS) {
+      if (lesson.start) this.lessons.set(lesson.worksheet.slug, lesson.start(this.lessonContext(lesson.worksheet.slug)));
+    }
   }
 
   async start(): Promise<void> {
@@ -59,8 +67,44 @@ export class LabService {
   stop(): void {
     this.watch.stop();
     this.traffic.stopAll();
+    for (const runtime of this.lessons.values()) runtime.stop?.();
     this.hub.close();
     for (const c of this.clients) c.close();
+  }
+
+  private lessonContext(slug: string): LessonContext {
+    const { control, cluster, clusterDir, nginxUrl, prometheusUrl, logger } = this.deps;
+    return {
+      slug,
+      clients: this.clients,
+      client: (id) => {
+        const [found] = this.clientIds([id], []);
+        return this.clients.find((c) => c.id === found)!;
+      },
+      freshClient: () => {
+        // 127.1.N.1, then 127.2.N.1, …: /24s of their own, never a virtual student's (127.0.N.1).
+        const n = this.freshClients++;
+        const address = `127.${1 + Math.floor(n / 254) % 254}.${(n % 254) + 1}.1`;
+        return new SimulatedClient(nginxUrl, { id: `${slug}-${n + 1}`, name: `${slug} client ${n + 1}`, address });
+      },
+      record: (exchange, family, runId = null) => this.recorder.record(exchange, family, 'lesson', runId, slug),
+      publish: <T>(kind: string, data: T): LessonEvent<T> => {
+        const event: LessonEvent<T> = { type: 'lesson', lesson: slug, kind, at: Date.now(), data };
+        this.history.recordLessonEvent(event);
+        this.hub.publish(event);
+        return event;
+      },
+      history: this.history,
+      components: () => this.watch.components(),
+      act: (request) => this.act(request),
+      control,
+      cluster,
+      clusterDir,
+      nginxUrl,
+      prometheusUrl,
+      logger,
+      stopTraffic: () => this.traffic.stopAll(),
+    };
   }
 
   state(): LabState {
@@ -75,6 +119,8 @@ export class LabService {
       races: this.history.races.slice(-20),
       recent: this.history.recent(RECENT_EVENTS),
       commands: { ...commands, 'rolling-restart': 'npm run cluster -- restart' },
+      redisMode: this.deps.cluster.topology.redisMode,
+      lessons: Object.fromEntries([...this.lessons].flatMap(([slug, runtime]) => (runtime.snapshot ? [[slug, runtime.snapshot()]] : []))),
     };
   }
 
@@ -147,8 +193,8 @@ export class LabService {
   }
 
   check(id: number): LabCheckReport {
-    const report = checkLab(id, { history: this.history, components: this.watch.components() });
-    if (!report) throw new AppError('UNKNOWN_LAB', `no lab ${id}; labs are numbered 1 to 6 (GET /lab/api/labs)`);
+    const report = checkLab(id, { history: this.history, components: this.watch.components(), redisMode: this.deps.cluster.topology.redisMode });
+    if (!report) throw new AppError('UNKNOWN_LAB', `no lab ${id}; labs are numbered 1 to ${LESSONS.length} (GET /lab/api/labs)`);
     return report;
   }
 
@@ -156,5 +202,6 @@ export class LabService {
     this.traffic.stopAll();
     this.history.reset();
     this.sessions.clear();
+    for (const runtime of this.lessons.values()) runtime.reset?.();
   }
 }

@@ -8,7 +8,7 @@ import type { ComponentState, ControlAction } from '../scripts/lib/cluster-contr
 export type { ComponentKind, ComponentState } from '../scripts/lib/cluster-control.mjs';
 
 /** Which upstream a request goes through, as the page names it: the one list of families. */
-export const ROUTE_FAMILIES = ['stateless', 'stateful', 'local', 'rr-stateless', 'rr-stateful', 'rr-local'] as const;
+export const ROUTE_FAMILIES = ['stateless', 'stateful', 'local', 'rr-stateless', 'rr-stateful', 'rr-local', 'products', 'products-nocache'] as const;
 export type RouteFamily = (typeof ROUTE_FAMILIES)[number];
 
 /** The balancing policy nginx applies to a family (also sent by nginx as X-LB-Policy). */
@@ -16,6 +16,8 @@ export type LbPolicy = 'least_conn' | 'ip_hash' | 'round_robin';
 
 export const FAMILY_POLICY: Record<RouteFamily, LbPolicy> = {
   stateless: 'least_conn',
+  products: 'least_conn',
+  'products-nocache': 'least_conn',
   stateful: 'ip_hash',
   local: 'ip_hash',
   'rr-stateless': 'round_robin',
@@ -31,8 +33,8 @@ export interface VirtualClientInfo {
   address: string;
 }
 
-/** Why a request was made; the page filters and labels by it. */
-export type RequestPurpose = 'traffic' | 'session' | 'race' | 'check';
+/** Why a request was made; the page filters and labels by it. `lesson`: a lesson view's own (see `lesson`). */
+export type RequestPurpose = 'traffic' | 'session' | 'race' | 'check' | 'lesson';
 
 /** One request a virtual client made through nginx, as it happened. */
 export interface RequestEvent {
@@ -59,6 +61,10 @@ export interface RequestEvent {
   errorCode: string | null;
   purpose: RequestPurpose;
   runId: string | null;
+  /** The slug of the lesson whose view made the request (purpose `lesson`), else null. */
+  lesson: string | null;
+  /** nginx's X-Cache-Status (HIT, MISS, BYPASS, …) on the cached catalogue route, else null. */
+  cacheStatus: string | null;
 }
 
 /** What the lab can do to a component: the launcher's own actions (scripts/lib/cluster-control.mjs). */
@@ -128,7 +134,19 @@ export interface HelloEvent {
   state: LabState;
 }
 
-export type LabEvent = HelloEvent | RequestEvent | ClusterEvent | ActionEvent | SessionsEvent | RaceResult;
+/**
+ * An event of one lesson's own view (lab/lessons/): `kind` says what happened, `data` is the
+ * lesson's own shape (declared beside the lesson, in lab/lessons/<n>-<slug>.contract.ts).
+ */
+export interface LessonEvent<T = unknown> {
+  type: 'lesson';
+  lesson: string;
+  kind: string;
+  at: number;
+  data: T;
+}
+
+export type LabEvent = HelloEvent | RequestEvent | ClusterEvent | ActionEvent | SessionsEvent | RaceResult | LessonEvent;
 
 export interface LabState {
   /** native: the launcher's processes; compose: containers. */
@@ -144,6 +162,10 @@ export interface LabState {
   recent: RequestEvent[];
   /** Shell commands that do what the chaos buttons do, for a student at a terminal. */
   commands: Record<LabAction | 'rolling-restart', string>;
+  /** REDIS_MODE of the cluster: sentinel adds a Redis replica and three Sentinels. */
+  redisMode: 'standalone' | 'sentinel';
+  /** Each lesson view's own state, by lesson slug, for a page that connects late. */
+  lessons: Record<string, unknown>;
 }
 
 // ---- requests the page sends (all POSTs need the X-Lab-Token header and a same-origin request) ----
@@ -225,12 +247,35 @@ export interface WorksheetStep {
   solution: string;
 }
 
+/**
+ * The panels of the lab page (each is a section `#panel-<id>`): the six shared views, then one per
+ * lesson that needs a view of its own (public/src/lessons/).
+ */
+export type PanelId =
+  | 'stream'
+  | 'clients'
+  | 'sessions'
+  | 'race'
+  | 'cluster'
+  | 'metrics'
+  | 'dependencies'
+  | 'bench'
+  | 'logout'
+  | 'limits'
+  | 'cache'
+  | 'admin'
+  | 'idempotency'
+  | 'durability'
+  | 'backup';
+
 export interface Worksheet {
   id: number;
   slug: string;
   title: string;
-  /** The panel of the page the worksheet works with. */
-  panel: 'stream' | 'clients' | 'sessions' | 'race' | 'cluster' | 'metrics';
+  /** The panel of the page the worksheet works with (the page shows it first). */
+  panel: PanelId;
+  /** Every panel the worksheet uses, `panel` first: choosing the worksheet brings these forward. */
+  views: PanelId[];
   /** One-paragraph summary of the lesson. */
   summary: string;
   /** Anchor in docs/labs.md. */
@@ -284,6 +329,9 @@ export const FAMILY_PATH: Record<RouteFamily, string> = {
   'rr-stateless': '/rr/api/v1/stateless/info',
   'rr-stateful': '/rr/api/v1/stateful/sessions/current',
   'rr-local': '/rr/api/v1/local/sessions/current',
+  // The catalogue: nginx's one cached route (docs/labs.md, lesson 11) and PostgreSQL's (lesson 7).
+  products: '/api/v1/stateless/products?limit=5',
+  'products-nocache': '/api/v1/stateless/products?limit=5&nocache=1',
 };
 
 /**
@@ -297,4 +345,6 @@ export const FAMILY_JAR: Record<RouteFamily, 'redis' | 'memory' | null> = {
   'rr-stateless': null,
   'rr-stateful': 'redis',
   'rr-local': 'memory',
+  products: null,
+  'products-nocache': null,
 };

@@ -12,7 +12,7 @@ export class RequestRecorder {
     private readonly history: LabHistory,
   ) {}
 
-  record(exchange: Exchange, family: RouteFamily, purpose: RequestPurpose, runId: string | null): RequestEvent {
+  record(exchange: Exchange, family: RouteFamily, purpose: RequestPurpose, runId: string | null, lesson: string | null = null): RequestEvent {
     const event: RequestEvent = {
       type: 'request',
       seq: ++this.seq,
@@ -31,6 +31,8 @@ export class RequestRecorder {
       policy: FAMILY_POLICY[family],
       purpose,
       runId,
+      lesson,
+      cacheStatus: typeof exchange.headers['x-cache-status'] === 'string' ? exchange.headers['x-cache-status'] : null,
     };
     this.history.recordRequest(event);
     this.hub.publish(event);

@@ -24,6 +24,8 @@ try {
   const page = await context.newPage();
   await page.goto(`http://localhost:${state.topology.nginxPort}/?token=${state.lab.token}`);
   await page.locator('#link-state', { hasText: 'live' }).waitFor();
+  // Every panel at once, for the README's overview (a worksheet alone shows only its own).
+  await page.click('[data-panel-toggle="all"]');
   await page.click('#sessions-body button:text-is("Create sessions")');
   await page.fill('#race-k', '100');
   await page.click('#race-body button:text-is("Fire")');

@@ -3,7 +3,10 @@
 import type { LabEvent, LabState } from '../../lab/lab-types';
 import { LabApi, takeToken, type LinkStatus } from './api';
 import { byId, clock, fill, h } from './dom';
+import { LESSON_PANELS } from './lessons';
+import { mountLessonPanel } from './lessons/lesson-panel';
 import { ReplicaColours } from './palette';
+import { PanelLayout } from './panel-layout';
 import { createClientsPanel } from './panels/clients';
 import { createClusterPanel } from './panels/cluster';
 import { createMetricsPanel } from './panels/metrics';
@@ -25,8 +28,11 @@ function notify(message: string, kind: 'info' | 'error' = 'info'): void {
 }
 
 const ctx: PanelContext = { api, colours, state: () => state, notify };
-const panels: Panel[] = [createStreamPanel, createClientsPanel, createSessionsPanel, createRacePanel, createClusterPanel, createMetricsPanel].map((create) => create(ctx));
-const worksheets = new WorksheetView(api, notify);
+const panels: Panel[] = [
+  ...[createStreamPanel, createClientsPanel, createSessionsPanel, createRacePanel, createClusterPanel, createMetricsPanel].map((create) => create(ctx)),
+  ...LESSON_PANELS.map((spec) => mountLessonPanel(spec, byId('panels'), ctx)),
+];
+const worksheets = new WorksheetView(api, notify, new PanelLayout());
 
 function drawToken(): void {
   const el = byId('token-state');

@@ -4,6 +4,7 @@ import type { LabCheckReport, StepCheckResult, Worksheet, WorksheetStep } from '
 import { describeError, type LabApi } from './api';
 import { busy, byId, clock, fill, h } from './dom';
 import { markdownishToHtml } from './markdownish';
+import type { PanelLayout } from './panel-layout';
 import { ProgressStore } from './worksheet-progress';
 
 /** Markdown-ish text as elements; markdownishToHtml escapes every character of the source. */
@@ -27,6 +28,7 @@ export class WorksheetView {
   constructor(
     private readonly api: LabApi,
     private readonly notify: (message: string, kind?: 'info' | 'error') => void,
+    private readonly layout: PanelLayout,
   ) {
     this.picker.addEventListener('change', () => this.choose(Number(this.picker.value), true));
   }
@@ -56,8 +58,7 @@ export class WorksheetView {
     this.lastReport = null;
     const sheet = this.current;
     if (!sheet) return;
-    for (const panel of document.querySelectorAll('.panel')) panel.classList.toggle('highlight', panel.id === `panel-${sheet.panel}`);
-    if (byStudent) byId(`panel-${sheet.panel}`).scrollIntoView({ behavior: 'smooth', block: 'start' });
+    this.layout.focusOn(sheet.views, byStudent);
     this.draw();
   }
 
@@ -91,7 +92,7 @@ export class WorksheetView {
       this.head,
       h('label', { class: 'picker' }, 'Worksheet ', this.picker),
       prose(sheet.summary, 'prose summary'),
-      h('p', { class: 'note' }, 'Panel: ', h('a', { href: `#panel-${sheet.panel}` }, sheet.panel), ' · background: ', h('code', {}, sheet.doc)),
+      h('p', { class: 'note' }, 'Panels: ', ...sheet.views.flatMap((view, i) => [i ? ', ' : '', h('a', { href: `#panel-${view}` }, view)]), ' · background: ', h('code', {}, sheet.doc)),
       h('div', { class: 'controls' }, check, reset, forget),
     );
     fill(this.steps, ...sheet.steps.map((step) => this.stepItem(sheet, step)));

@@ -2,11 +2,13 @@
 // controller drives real virtual clients and real processes. Each test presses the page's own
 // buttons and reads what the page shows (the data-* attributes its panels carry), then checks
 // the cluster itself where the page claims something happened (a stopped process, for one).
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
+import { isPidAlive as pidAlive } from '../../cluster/processes';
 import { guardedContext, launchChromium, type GuardedContext } from '../../lab/browser';
 import { clusterCommand, e2eCluster, labToken, statusTable, type E2eCluster } from '../support/e2e-cluster';
+import { seriousAxeViolations, type AxeViolation } from '../support/lab-page';
 
 let cluster: E2eCluster;
 let browser: Browser;
@@ -27,22 +29,6 @@ async function until<T>(what: string, probe: () => Promise<T | undefined | false
 const attr = async (selector: string, name: string): Promise<string | null> => page.locator(selector).first().getAttribute(name);
 
 const clusterStatus = (): string => statusTable({ ...process.env, ...cluster.env });
-
-/** A live process; a zombie (dead, not yet reaped by its parent) counts as gone. */
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  try {
-    // /proc/<pid>/stat: "pid (comm) S …"; the state letter follows the last ')'.
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false;
-  }
-}
 
 /** Replicas `cluster status` lists as stopped. */
 function stoppedReplicas(): string[] {
@@ -88,6 +74,27 @@ describe('the lab page in Chromium', () => {
     for (const { id } of cluster.replicas) await componentIs(id, 'up', true);
     expect(await page.locator('#worksheet-picker option').count()).toBeGreaterThanOrEqual(6);
   }, 60_000);
+
+  it('when a worksheet is chosen, then its panels come forward and the others wait on the shelf; every panel is one button away', async () => {
+    await page.selectOption('#worksheet-picker', '6');
+    expect(await page.locator('#panel-race').isVisible()).toBe(true);
+    expect(await page.locator('#panel-stream').isHidden()).toBe(true);
+    await page.click('[data-panel-toggle="stream"]');
+    expect(await page.locator('#panel-stream').isVisible()).toBe(true);
+    // The rest of this file presses buttons in every panel, as an instructor showing the whole cluster.
+    await page.click('[data-panel-toggle="all"]');
+    for (const panel of await page.locator('#panels > section.panel').all()) expect(await panel.isVisible()).toBe(true);
+  }, 60_000);
+
+  it('when each worksheet is chosen, then axe-core finds no serious or critical accessibility violation', async () => {
+    const found: Record<string, AxeViolation[]> = {};
+    for (const value of await page.locator('#worksheet-picker option').evaluateAll((options) => options.map((o) => o.getAttribute('value')!))) {
+      await page.selectOption('#worksheet-picker', value);
+      const violations = await seriousAxeViolations(page);
+      if (violations.length) found[`worksheet ${value}`] = violations;
+    }
+    expect(found).toEqual({});
+  }, 120_000);
 
   it('when stateless traffic is sent from the stream, then at least two replicas answer it', async () => {
     await page.selectOption('#stream-family', 'stateless');

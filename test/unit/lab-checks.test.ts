@@ -9,7 +9,7 @@ function request(family: RouteFamily, client: string, replica: string, status = 
   seq += 1;
   return {
     type: 'request', seq, at, client, family, policy: FAMILY_POLICY[family], method: 'GET', path: '/', status, replica,
-    upstream: null, retried: false, latencyMs: 1, requestId: null, errorCode: status === 200 ? null : 'X', purpose: 'traffic', runId: null,
+    upstream: null, retried: false, latencyMs: 1, requestId: null, errorCode: status === 200 ? null : 'X', purpose: 'traffic', runId: null, lesson: null, cacheStatus: null,
   };
 }
 

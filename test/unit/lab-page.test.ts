@@ -13,7 +13,7 @@ function request(seq: number, at: number, extra: Partial<RequestEvent> = {}): Re
   return {
     type: 'request', seq, at, client: 'client-1', family: 'stateless', policy: 'least_conn', method: 'GET', path: '/api/v1/stateless/info',
     status: 200, replica: 'app-1', upstream: '127.0.0.1:3001', retried: false, latencyMs: 3, requestId: `r${seq}`, errorCode: null,
-    purpose: 'traffic', runId: null, ...extra,
+    purpose: 'traffic', runId: null, lesson: null, cacheStatus: null, ...extra,
   };
 }
 

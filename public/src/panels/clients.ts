@@ -111,7 +111,7 @@ export function createClientsPanel(ctx: PanelContext): Panel {
     add({
       type: 'request', seq: browserSeq, at, client: BROWSER, family, policy: FAMILY_POLICY[family], method: 'GET', path: FAMILY_PATH[family],
       status, replica: headers.get('x-instance-id'), upstream, retried: Boolean(upstream?.includes(',')), latencyMs: performance.now() - started,
-      requestId: headers.get('x-request-id'), errorCode: null, purpose: 'traffic', runId: null,
+      requestId: headers.get('x-request-id'), errorCode: null, purpose: 'traffic', runId: null, lesson: null, cacheStatus: headers.get('x-cache-status'),
     }, 'your own address');
   }
 

@@ -16,6 +16,8 @@ const FAMILIES: { family: RouteFamily; label: string }[] = [
   { family: 'rr-stateless', label: 'stateless via /rr/' },
   { family: 'rr-stateful', label: 'stateful via /rr/' },
   { family: 'rr-local', label: 'local memory via /rr/' },
+  { family: 'products', label: 'catalogue, cached at the edge' },
+  { family: 'products-nocache', label: 'catalogue, uncached (PostgreSQL)' },
 ];
 const POLICY_NAME = { least_conn: 'least_conn', ip_hash: 'ip_hash', round_robin: 'round robin' } as const;
 
@@ -41,7 +43,7 @@ export function createStreamPanel(ctx: PanelContext): Panel {
   const clear = h('button', { type: 'button' }, 'Clear');
   const runStatus = h('p', { class: 'run-status', 'aria-live': 'polite' });
   const counts = h('ul', { class: 'replica-counts', id: 'stream-counts', 'aria-label': 'requests per replica' });
-  const dots = h('div', { class: 'dots', id: 'stream-dots', 'aria-label': 'requests, oldest first; hover a square for its details' });
+  const dots = h('div', { class: 'dots', id: 'stream-dots', role: 'group', 'aria-label': 'requests, oldest first; hover a square for its details' });
 
   fill(
     body,

@@ -1,0 +1,10 @@
+// The lessons of the lab page, in the order of docs/labs.md: one file each.
+import { lesson01 } from './01-stateless-anywhere';
+import { lesson02 } from './02-ip-hash-pins';
+import { lesson03 } from './03-memory-sessions-break';
+import { lesson04 } from './04-redis-sessions-survive';
+import { lesson05 } from './05-dead-replica-retries';
+import { lesson06 } from './06-lost-updates';
+import type { Lesson } from './lesson';
+
+export const LESSONS: readonly Lesson[] = [lesson01, lesson02, lesson03, lesson04, lesson05, lesson06];
