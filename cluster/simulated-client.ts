@@ -1,32 +1,14 @@
 // The one simulated client of the cluster: the lab's virtual students, the chaos load, the bench's
 // session setup and the e2e tests all send their requests through this class.
 import http from 'node:http';
+import type { ExchangeSummary } from './exchange';
 
 /**
  * One request and its answer, as a client sees it. Transport failures are answers too: status 0
  * and the error's code (ECONNREFUSED, ECONNRESET, TIMEOUT) — `send` never rejects, so a caller
  * that records outcomes (the lab, chaos) and one that asserts on them (a test) read the same shape.
  */
-export interface Exchange {
-  /** The client's id (client-3). */
-  client: string;
-  /** Epoch milliseconds when the request started. */
-  at: number;
-  method: string;
-  path: string;
-  /** HTTP status; 0 when no response arrived. */
-  status: number;
-  /** X-Instance-Id: the replica that answered, or null (nginx answered itself, or nothing did). */
-  replica: string | null;
-  /** X-Upstream: every replica address nginx tried, comma-separated when it retried. */
-  upstream: string | null;
-  /** True when nginx tried more than one replica. */
-  retried: boolean;
-  latencyMs: number;
-  /** X-Request-Id of the answer. */
-  requestId: string | null;
-  /** The `error.code` of a JSON error body, or the transport error's code. */
-  errorCode: string | null;
+export interface Exchange extends ExchangeSummary {
   headers: http.IncomingHttpHeaders;
   text: string;
   /** The body parsed as a JSON object; {} when it is empty, not JSON, or not an object. */

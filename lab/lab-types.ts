@@ -3,6 +3,7 @@
 // without pulling anything of the server into the browser bundle (the type-only imports below
 // are erased by the bundler).
 import type { CounterCheck } from '../cluster/counter-check';
+import type { ExchangeSummary } from '../cluster/exchange';
 import type { ComponentState, ControlAction } from '../scripts/lib/cluster-control.mjs';
 
 export type { ComponentKind, ComponentState } from '../scripts/lib/cluster-control.mjs';
@@ -36,29 +37,12 @@ export interface VirtualClientInfo {
 /** Why a request was made; the page filters and labels by it. `lesson`: a lesson view's own (see `lesson`). */
 export type RequestPurpose = 'traffic' | 'session' | 'race' | 'check' | 'lesson';
 
-/** One request a virtual client made through nginx, as it happened. */
-export interface RequestEvent {
+/** One request a virtual client made through nginx, as it happened (the client's view: cluster/exchange.ts). */
+export interface RequestEvent extends ExchangeSummary {
   type: 'request';
   seq: number;
-  /** Epoch milliseconds when the request started. */
-  at: number;
-  client: string;
   family: RouteFamily;
   policy: LbPolicy;
-  method: string;
-  path: string;
-  /** HTTP status; 0 when no response arrived (connection refused, reset, timeout). */
-  status: number;
-  /** X-Instance-Id of the replica that answered, or null (nginx answered itself, or nothing did). */
-  replica: string | null;
-  /** X-Upstream: every replica address nginx tried, comma-separated when it retried. */
-  upstream: string | null;
-  /** True when nginx tried more than one replica for this request. */
-  retried: boolean;
-  latencyMs: number;
-  requestId: string | null;
-  /** The `error.code` of a JSON error body, or a transport error name (ECONNRESET, TIMEOUT). */
-  errorCode: string | null;
   purpose: RequestPurpose;
   runId: string | null;
   /** The slug of the lesson whose view made the request (purpose `lesson`), else null. */

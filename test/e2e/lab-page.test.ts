@@ -8,23 +8,13 @@ import type { Browser, Page } from 'playwright-core';
 import { isPidAlive as pidAlive } from '../../cluster/processes';
 import { guardedContext, launchChromium, type GuardedContext } from '../../lab/browser';
 import { clusterCommand, e2eCluster, labToken, statusTable, type E2eCluster } from '../support/e2e-cluster';
-import { seriousAxeViolations, type AxeViolation } from '../support/lab-page';
+import { seriousAxeViolations, until, type AxeViolation } from '../support/lab-page';
 
 let cluster: E2eCluster;
 let browser: Browser;
 let guarded: GuardedContext;
 let page: Page;
 const pageErrors: string[] = [];
-
-async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-}
 
 const attr = async (selector: string, name: string): Promise<string | null> => page.locator(selector).first().getAttribute(name);
 
