@@ -12,9 +12,11 @@ ENV NPM_CONFIG_UPDATE_NOTIFIER=false \
     NPM_CONFIG_AUDIT=false
 
 # Install scripts are skipped, as npm 11 does on our machines: nothing in the stack needs them.
+# Packages only other packages' peers (aws-cdk-lib, pulled in by the dev-only kubectl package:
+# ~180 MB) are not needed to build.
 FROM base AS deps
 COPY package.json package-lock.json ./
-RUN npm ci --ignore-scripts
+RUN npm ci --ignore-scripts --omit=peer
 
 FROM deps AS build
 COPY tsconfig.json tsconfig.build.json prisma.config.ts ./

@@ -14,6 +14,8 @@ const base = {
 /** @type {import('jest').Config} */
 module.exports = {
   testTimeout: 30_000,
+  // The default output, then every skipped test by name (and, under npm test, into its summary).
+  reporters: ['default', '<rootDir>/test/support/skip-reporter.js'],
   projects: [
     { ...base, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
     {

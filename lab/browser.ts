@@ -2,11 +2,8 @@
 // `npm run lab:screenshot` share it. Debian's chromium package is used (Playwright's own browser
 // downloads cannot be reached from our machines); a route guard keeps the page from reaching
 // anything but this machine, and records what it tried.
-import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { chromium, type Browser, type BrowserContext } from 'playwright-core';
-
-export const CHROMIUM = '/usr/bin/chromium';
+import { requireCommand } from '../scripts/lib/system-packages.mjs';
 
 /** Flags for a headless Chromium that makes no network requests of its own. */
 export const CHROMIUM_FLAGS = [
@@ -20,26 +17,9 @@ export const CHROMIUM_FLAGS = [
   '--disable-sync',
 ];
 
-const INSTALL = 'apt-get update && apt-get install -y chromium';
-
-/**
- * Makes sure /usr/bin/chromium exists: installs Debian's package when we are root (as the
- * launcher does for nginx), otherwise fails with the command to run. Never skips.
- */
-export function ensureChromium(log: (line: string) => void = (line) => process.stderr.write(`${line}\n`)): void {
-  if (existsSync(CHROMIUM)) return;
-  if (process.getuid?.() !== 0) throw new Error(`The lab page tests need Chromium at ${CHROMIUM}. Install it with:\n    sudo ${INSTALL}`);
-  log(`[browser] ${CHROMIUM} is missing: ${INSTALL}`);
-  for (const args of [['update'], ['install', '-y', 'chromium']]) {
-    const result = spawnSync('apt-get', args, { stdio: ['ignore', 2, 2], env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
-    if (result.status !== 0) throw new Error(`apt-get ${args.join(' ')} failed (${result.error?.message ?? `exit ${result.status}`}); run: ${INSTALL}`);
-  }
-  if (!existsSync(CHROMIUM)) throw new Error(`apt-get installed chromium but ${CHROMIUM} is still missing`);
-}
-
+/** Debian's chromium, installed by the shared installer (`npm test`, `npm run lab:screenshot`). */
 export async function launchChromium(): Promise<Browser> {
-  ensureChromium();
-  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_FLAGS });
+  return chromium.launch({ executablePath: requireCommand('chromium'), headless: true, args: CHROMIUM_FLAGS });
 }
 
 /** Loopback only: the page must work offline, so any other host is a bug. */

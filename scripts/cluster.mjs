@@ -16,7 +16,8 @@ import { randomBytes } from 'node:crypto';
 import { join, relative } from 'node:path';
 import { loadTopology, portsInUse, REPO_ROOT, SETTINGS } from './lib/topology.mjs';
 import { renderNginx, renderPrometheus } from './lib/render-config.mjs';
-import { ensureBinaries, ensureBuild, ensureNodeModules } from './lib/prerequisites.mjs';
+import { ensureBuild, ensureNodeModules } from './lib/prerequisites.mjs';
+import { ensureSystemPackages } from './lib/system-packages.mjs';
 import { isPortOpen, sleep, waitFor } from './lib/processes.mjs';
 import { acquireLock, releaseLock } from './lib/cluster-lock.mjs';
 import {
@@ -114,7 +115,11 @@ async function up(topology, { foreground = false } = {}) {
   }
 
   ensureNodeModules(say);
-  const available = ensureBinaries(topology, say, warn);
+  const { available } = ensureSystemPackages('demo', {
+    log: say,
+    warn,
+    hint: '(or point REDIS_URL / DATABASE_URL at running servers to skip the private ones)',
+  });
   const conflicts = await portConflicts(topology, available);
   if (conflicts.length) {
     const lines = conflicts.map((c) => `  port ${c.port} (${c.owner}) is already in use — free it or set ${c.envName} to another port`);

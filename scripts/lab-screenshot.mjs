@@ -8,6 +8,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { guardedContext, launchChromium } from '../lab/browser.ts';
 import { readState } from './lib/cluster-state.mjs';
+import { ensureSystemPackages } from './lib/system-packages.mjs';
 import { loadTopology, REPO_ROOT } from './lib/topology.mjs';
 
 const out = resolve(process.argv[2] ?? `${REPO_ROOT}/docs/images/lab.png`);
@@ -18,6 +19,8 @@ if (!state?.lab?.token) {
   process.exit(1);
 }
 
+const say = (line) => console.log(`[lab:screenshot] ${line}`);
+ensureSystemPackages('screenshot', { log: say, warn: say });
 const browser = await launchChromium();
 try {
   const { context, blocked } = await guardedContext(browser, { width: 1440, height: 900 });

@@ -1,19 +1,20 @@
 #!/usr/bin/env node
 // Validates Kubernetes manifests offline, as strictly as an API server would reject them:
 //   node scripts/validate-k8s.mjs                  every overlay under k8s/overlays/
-//   node scripts/validate-k8s.mjs DIR|FILE …        kustomize directories (rendered with
-//                                                   `kubectl kustomize`) or rendered YAML files
+//   node scripts/validate-k8s.mjs DIR|FILE …        kustomize directories (rendered with the pinned
+//                                                   kubectl's `kustomize`, scripts/lib/kubectl.mjs)
+//                                                   or rendered YAML files
 // Per object: (1) apiVersion/kind served by current Kubernetes — removed versions are named with
 // their replacement; (2) types, enums and required fields, with the precompiled JSON-schema
 // validators of `kubernetes-models`; (3) no unknown field anywhere, by walking the OpenAPI
 // attribute maps that `@kubernetes/client-node` generates (kubernetes-models accepts unknown
 // fields, and so does `kubectl kustomize`; the API server's strict field validation does not).
-// Prints one line per problem and exits 1 when there is any; 2 when kubectl is missing.
-import { execFileSync } from 'node:child_process';
+// Prints one line per problem and exits 1 when there is any; 2 when kubectl cannot be prepared.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { loadAll } from 'js-yaml';
+import { kubectlBinary } from './lib/kubectl.mjs';
+import { parseDocuments, renderKustomization } from './lib/kubernetes.mjs';
 import { REPO_ROOT } from './lib/topology.mjs';
 
 /** apiVersion/kind pairs Kubernetes has stopped serving, with the release and the replacement. */
@@ -36,25 +37,6 @@ const REMOVED = {
 
 const CLIENT_MODELS = join(REPO_ROOT, 'node_modules', '@kubernetes', 'client-node', 'dist', 'gen', 'models');
 const K8S_MODELS = join(REPO_ROOT, 'node_modules', 'kubernetes-models');
-
-export function kubectlAvailable() {
-  try {
-    execFileSync('kubectl', ['version', '--client'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** `kubectl kustomize DIR` as a list of objects. */
-export function renderKustomization(dir) {
-  const out = execFileSync('kubectl', ['kustomize', dir], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 32 << 20 });
-  return parseDocuments(out);
-}
-
-export function parseDocuments(text) {
-  return loadAll(text).filter((doc) => doc !== null && doc !== undefined);
-}
 
 const modelCache = new Map();
 
@@ -152,9 +134,14 @@ export async function validateObjects(objects) {
 
 async function main(args) {
   const targets = args.length > 0 ? args : readdirSync(join(REPO_ROOT, 'k8s', 'overlays')).map((d) => join('k8s', 'overlays', d));
-  if (!kubectlAvailable() && targets.some((t) => statSync(resolve(t)).isDirectory())) {
-    console.error('validate-k8s: kubectl not found. Install kubectl >= 1.27 (it bundles kustomize): https://kubernetes.io/docs/tasks/tools/');
-    return 2;
+  let kubectl;
+  if (targets.some((t) => statSync(resolve(t)).isDirectory())) {
+    try {
+      kubectl = await kubectlBinary();
+    } catch (err) {
+      console.error(`validate-k8s: no kubectl to render with: ${err.message}`);
+      return 2;
+    }
   }
   let failed = 0;
   for (const target of targets) {
@@ -162,7 +149,7 @@ async function main(args) {
     const name = relative(REPO_ROOT, path) || '.';
     let objects;
     try {
-      objects = statSync(path).isDirectory() ? renderKustomization(path) : parseDocuments(readFileSync(path, 'utf8'));
+      objects = statSync(path).isDirectory() ? renderKustomization(kubectl, path) : parseDocuments(readFileSync(path, 'utf8'));
     } catch (err) {
       console.error(`✖ ${name}: cannot render/parse: ${String(err.stderr || err.message).trim()}`);
       failed++;

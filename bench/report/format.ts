@@ -20,6 +20,16 @@ export function percent(fraction: number | null | undefined, digits = 0): string
   return `${(fraction * 100).toFixed(digits)} %`;
 }
 
+/**
+ * A ratio against its target, as "goal ≥ 0.75: 0.64 ✘ (−15 %)" — the goal first, then what was
+ * measured, so the line cannot be read as the opposite of the goal. Undefined without a target.
+ */
+export function goalVerdict(median: number | null, target: number | null): { text: string; met: boolean } | undefined {
+  if (target === null || median === null) return undefined;
+  const met = median >= target;
+  return { met, text: `goal ≥ ${target}: ${fmt(median, 2)} ${met ? '✔' : `✘ (${percent(median / target - 1)})`}` };
+}
+
 export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }

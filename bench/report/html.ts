@@ -2,9 +2,9 @@
 // charts an instructor projects and the same tables as report.md.
 import type { Results } from '../results-schema';
 import { cpuBreakdown, MAX_REPLICA_SHARE } from '../summary';
-import { escapeHtml, fmt, ms, percent, range, sortedReplicas } from './format';
+import { escapeHtml, fmt, goalVerdict, ms, percent, range, sortedReplicas } from './format';
 import { environmentRows } from './markdown';
-import { barChart, groupedChart, PALETTE, stackedShareChart } from './svg';
+import { barChart, groupedChart, PALETTE, ratioChart, stackedShareChart } from './svg';
 
 const STYLE = `
 body{font-family:system-ui,sans-serif;max-width:1000px;margin:2rem auto;padding:0 1rem;color:#222}
@@ -23,16 +23,16 @@ function ratiosSection(r: Results): string {
   if (!r.ratios.length) return '';
   const rows = r.ratios.map((q) => {
     const m = q.summary.median;
-    const verdict = q.target === null || m === null ? '' : m >= q.target ? `<span class="ok">≥ ${q.target} ✔</span>` : `<span class="bad">&lt; ${q.target} ✘</span>`;
-    return `<tr><td>${escapeHtml(`${q.numerator} / ${q.denominator}`)}</td><td style="text-align:left">${escapeHtml(q.question)}</td><td>${fmt(m, 2)}</td><td>${range(q.summary.min, q.summary.max, 2)}</td><td>${verdict}</td></tr>`;
+    const goal = goalVerdict(m, q.target);
+    const verdict = goal ? `<span class="${goal.met ? 'ok' : 'bad'}">${escapeHtml(goal.text)}</span>` : '';
+    return `<tr><td>${escapeHtml(`${q.numerator} / ${q.denominator}`)}</td><td style="text-align:left">${escapeHtml(q.question)}</td><td>${fmt(m, 2)}</td><td>${range(q.summary.min, q.summary.max, 2)}</td><td style="white-space:nowrap">${verdict}</td></tr>`;
   });
-  const chart = barChart(
-    r.ratios.map((q, i) => ({ label: q.name, value: q.summary.median, min: q.summary.min, max: q.summary.max, color: PALETTE[(i + 4) % PALETTE.length] })),
-    '×',
+  const chart = ratioChart(
+    r.ratios.map((q, i) => ({ label: q.name, value: q.summary.median, min: q.summary.min, max: q.summary.max, target: q.target, color: PALETTE[(i + 4) % PALETTE.length] })),
     'Ratios',
-    2,
   );
-  return `<h2>Ratios (computed inside each run)</h2>${chart}<table><tr><th>ratio</th><th style="text-align:left">question</th><th>median</th><th>min–max</th><th>target</th></tr>${rows.join('')}</table>`;
+  const note = '<p class="note">Median of the runs, dots at the extremes; a log axis from 1 (no difference), so 0.5× and 2× are equally long; red mark: the goal.</p>';
+  return `<h2>Ratios (computed inside each run)</h2>${chart}${note}<table><tr><th>ratio</th><th style="text-align:left">question</th><th>median</th><th>min–max</th><th>target</th></tr>${rows.join('')}</table>`;
 }
 
 export function renderHtml(r: Results): string {

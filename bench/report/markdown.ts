@@ -2,7 +2,7 @@
 // results.json; the Markdown only chooses and rounds.
 import type { Results } from '../results-schema';
 import { cpuBreakdown, MIN_CPU_US } from '../summary';
-import { fmt, ms, percent, range, sortedReplicas, table } from './format';
+import { fmt, goalVerdict, ms, percent, range, sortedReplicas, table } from './format';
 
 export function environmentRows(r: Results): string[][] {
   const e = r.environment;
@@ -22,11 +22,6 @@ export function environmentRows(r: Results): string[][] {
     ['target', `${r.settings.targetUrl} (${r.settings.targetKind})${r.settings.directUrl ? `, direct: ${r.settings.directUrl}` : ''}`],
     ['runs × clients', `${r.settings.runs} runs, ${r.settings.clients} simulated client addresses`],
   ];
-}
-
-function verdict(median: number | null, target: number | null): string {
-  if (target === null || median === null) return '';
-  return median >= target ? `≥ ${target} ✔` : `< ${target} ✘ (${percent(median / target - 1)})`;
 }
 
 export function renderMarkdown(r: Results): string {
@@ -49,7 +44,7 @@ export function renderMarkdown(r: Results): string {
           fmt(q.summary.median, 2),
           range(q.summary.min, q.summary.max, 2),
           q.perRun.map((v) => fmt(v, 2)).join(', '),
-          verdict(q.summary.median, q.target),
+          goalVerdict(q.summary.median, q.target)?.text ?? '',
         ]),
       ),
       '',

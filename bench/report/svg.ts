@@ -1,5 +1,5 @@
-// Minimal inline-SVG charts: horizontal bars with optional whiskers, grouped bars and 100 %
-// stacked bars. No library and no network, so report.html opens anywhere, offline.
+// Minimal inline-SVG charts: horizontal bars with optional whiskers, grouped bars, 100 % stacked
+// bars and ratio bars on a log axis. No library and no network, so report.html opens anywhere, offline.
 import { escapeHtml, fmt } from './format';
 
 export const PALETTE = ['#4e79a7', '#f28e2b', '#59a14f', '#e15759', '#76b7b2', '#edc948', '#b07aa1', '#ff9da7', '#9c755f'];
@@ -131,4 +131,68 @@ export function stackedShareChart(rows: StackRow[], keys: string[], title: strin
   });
   const guide = marker === undefined ? '' : `<line x1="${(LABEL + marker * PLOT).toFixed(1)}" x2="${(LABEL + marker * PLOT).toFixed(1)}" y1="18" y2="${height}" stroke="#c00" stroke-dasharray="4 3"/><text x="${(LABEL + marker * PLOT).toFixed(1)}" y="${height + 14}" font-size="11" fill="#c00" text-anchor="middle">${Math.round(marker * 100)} %</text>`;
   return svg(height, legend + body.join('') + guide, title);
+}
+
+export interface RatioRow {
+  label: string;
+  value: number | null;
+  min?: number | null;
+  max?: number | null;
+  /** Drawn as a marker on the row: the ratio should reach it. */
+  target?: number | null;
+  color?: string;
+}
+
+/** The 1-2-5 steps (…, 0.1, 0.2, 0.5, 1, 2, 5, 10, …) from the one at or below `lo` to the one at or above `hi`. */
+export function logTicks(lo: number, hi: number): number[] {
+  const steps: number[] = [];
+  for (let decade = Math.floor(Math.log10(lo)) - 1; decade <= Math.ceil(Math.log10(hi)); decade++) {
+    // toPrecision: 2 × 10^-1 is 0.2, not 0.20000000000000004.
+    for (const m of [1, 2, 5]) steps.push(Number((m * 10 ** decade).toPrecision(1)));
+  }
+  const first = steps.filter((t) => t <= lo).at(-1) ?? steps[0]!;
+  const last = steps.find((t) => t >= hi) ?? steps.at(-1)!;
+  return steps.filter((t) => t >= first && t <= last);
+}
+
+/**
+ * Ratios as bars from 1 (no difference) on a log axis: a ratio of 0.5 and one of 2 are equally
+ * long, so 0.17, 0.78 and 30 are all readable on one chart — on a linear axis shared with 30×,
+ * everything below 1 is a sliver. Each row's target is a red mark.
+ */
+export function ratioChart(rows: RatioRow[], title: string): string {
+  const positive = (v: number | null | undefined): v is number => typeof v === 'number' && Number.isFinite(v) && v > 0;
+  const values = [1, ...rows.flatMap((r) => [r.value, r.min, r.max, r.target]).filter(positive)];
+  // A little room past the extremes, so no bar ends exactly on the frame.
+  const ticks = logTicks(Math.min(...values) / 1.1, Math.max(...values) * 1.1);
+  const [lo, hi] = [Math.log(ticks[0]!), Math.log(ticks.at(-1)!)];
+  const px = (v: number): number => LABEL + ((Math.log(v) - lo) / (hi - lo)) * PLOT;
+  const height = rows.length * ROW;
+  const grid = ticks
+    .map((t) => {
+      const at = px(t).toFixed(1);
+      return `<line x1="${at}" x2="${at}" y1="0" y2="${height}" stroke="${t === 1 ? '#888' : '#ddd'}"/>` +
+        `<text x="${at}" y="${height + 14}" font-size="11" text-anchor="middle" fill="#555">${fmt(t, t < 1 ? String(t).length - 2 : 0)}×</text>`;
+    })
+    .join('');
+  const one = px(1);
+  const parts = rows.map((r, i) => {
+    const y = i * ROW;
+    const mid = y + ROW / 2;
+    let s = label(y, r.label);
+    if (positive(r.value)) {
+      const end = px(r.value);
+      s += `<rect x="${Math.min(one, end).toFixed(1)}" y="${y + 4}" width="${Math.abs(end - one).toFixed(1)}" height="${ROW - 8}" fill="${r.color ?? PALETTE[0]}"><title>${escapeHtml(`${r.label}: ${fmt(r.value, 2)}×`)}</title></rect>`;
+    }
+    for (const extreme of [r.min, r.max]) {
+      if (positive(extreme)) s += `<circle cx="${px(extreme).toFixed(1)}" cy="${mid}" r="2.5" fill="#fff" stroke="#222"/>`;
+    }
+    if (positive(r.target)) {
+      const at = px(r.target).toFixed(1);
+      s += `<line x1="${at}" x2="${at}" y1="${y + 1}" y2="${y + ROW - 1}" stroke="#c00" stroke-width="2"><title>${escapeHtml(`goal ≥ ${r.target}`)}</title></line>`;
+    }
+    s += `<text x="${WIDTH - VALUE_LABEL}" y="${mid + 4}" font-size="12">${fmt(r.value, 2)}×</text>`;
+    return s;
+  });
+  return svg(height, grid + parts.join(''), title);
 }

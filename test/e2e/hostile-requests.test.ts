@@ -3,14 +3,14 @@
 // the answer is the API's JSON error shape with a code, and afterwards every replica still serves.
 import net from 'node:net';
 import { testClient, e2eCluster } from '../support/e2e-cluster';
-import { hostileCorpus, mismatch, sendRaw } from '../support/hostile-requests';
+import { hostileCorpus, mismatch, sendCase, sendRaw } from '../support/hostile-requests';
 
 const cluster = e2eCluster();
 const nginxPort = Number(new URL(cluster.nginxUrl).port);
 
 describe('nginx and the replicas under hostile requests', () => {
   it.each(hostileCorpus.map((c) => [c.name, c] as const))('when sent %s through nginx, then the answer is JSON with a code and a fitting status', async (_name, c) => {
-    const reply = await sendRaw(nginxPort, c.chunks('127.0.0.1'), c.pauseMs);
+    const reply = await sendCase(nginxPort, c);
     expect(mismatch(reply, c.nginx)).toBeUndefined();
   });
 

@@ -72,3 +72,31 @@ describe('sessions and the audit log', () => {
     expect(new Set(pageIds).size).toBe(6);
   });
 });
+
+describe('values PostgreSQL would refuse, sent to the admin API', () => {
+  // Each request from its own client address: the key-guessing limit counts every 4xx per address.
+  let address = 0;
+  const from = () => `10.22.0.${++address}`;
+
+  it('when a query or path parameter is out of range or holds NUL or a lone surrogate, then 400 VALIDATION_FAILED, never a 500', async () => {
+    const { key } = await createApiKey(deps.prisma, 'read', 'instructor');
+    for (const path of [
+      '/api/v1/admin/audit?before=9223372036854775808', // bigint's largest + 1
+      '/api/v1/admin/audit?before=%00',
+      '/api/v1/admin/audit?limit=%ED%A0%80', // UTF-8 of a lone surrogate: not decodable, kept raw
+      '/api/v1/admin/sessions?cursor=1%00',
+      '/api/v1/admin/sessions/a%00b',
+    ]) {
+      const res = await request(app).get(path).set('X-API-Key', key).set('X-Forwarded-For', from());
+      expect({ path, status: res.status, code: res.body.error?.code }).toEqual({ path, status: 400, code: 'VALIDATION_FAILED' });
+    }
+    // The largest bigint is a valid cursor: the bound is PostgreSQL's, not an arbitrary one.
+    await request(app).get('/api/v1/admin/audit?before=9223372036854775807').set('X-API-Key', key).set('X-Forwarded-For', from()).expect(200);
+  });
+
+  it('when the API key header is 8 KB long, then 401 API_KEY_INVALID, audited', async () => {
+    const res = await request(app).get('/api/v1/admin/sessions').set('X-API-Key', `slk_${'k'.repeat(8 * 1024)}`).set('X-Forwarded-For', from());
+    expect({ status: res.status, code: res.body.error?.code }).toEqual({ status: 401, code: 'API_KEY_INVALID' });
+    expect(await lastAudit()).toMatchObject({ action: 'ADMIN_AUTH_FAILED' });
+  });
+});

@@ -4,7 +4,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createHttpServer } from '../../src/http/http-server';
-import { hostileCorpus, mismatch, sendRaw } from '../support/hostile-requests';
+import { hostileCorpus, mismatch, sendCase, sendRaw } from '../support/hostile-requests';
 import { buildApp, openTestDeps, type TestDeps } from '../support/test-app';
 
 let deps: TestDeps;
@@ -26,7 +26,7 @@ afterAll(async () => {
 
 describe('a replica under hostile requests', () => {
   it.each(hostileCorpus.map((c) => [c.name, c] as const))('when sent %s, then it answers JSON with a code and a fitting status', async (_name, c) => {
-    const reply = await sendRaw(port, c.chunks('127.0.0.1'), c.pauseMs);
+    const reply = await sendCase(port, c);
     expect(mismatch(reply, c.replica)).toBeUndefined();
     if (reply.status >= 400) expect(reply.headers['x-instance-id']).toBe(deps.config.instanceId);
   });

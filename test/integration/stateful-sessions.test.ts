@@ -126,6 +126,24 @@ describe('conversations', () => {
     expect(await deps.prisma.message.count({ where: { sessionId: id } })).toBe(0);
   });
 
+  it('when the text holds NUL or a lone surrogate, then 400 naming the field, and nothing is stored', async () => {
+    const { cookie, id } = await createSession();
+    for (const text of ['a\u0000b', '\ud800', 'ok \udfff']) {
+      const res = await request(appA).post('/api/v1/stateful/conversations').set('Cookie', cookie).send({ text }).expect(400);
+      expect(res.body.error).toMatchObject({ code: 'VALIDATION_FAILED', details: [{ path: 'text', message: expect.stringContaining('PostgreSQL') }] });
+    }
+    expect(await deps.prisma.message.count({ where: { sessionId: id } })).toBe(0);
+  });
+
+  it('when the text is unusual but valid Unicode, then it is stored and read back exactly as sent', async () => {
+    const { cookie, id } = await createSession();
+    // An emoji (a surrogate pair), a combining accent, the last BMP code point, right-to-left override.
+    const text = 'x 😀 e\u0301 \uffff \u202eabc';
+    await request(appA).post('/api/v1/stateful/conversations').set('Cookie', cookie).send({ text }).expect(201);
+    const history = await request(appB).get(`/api/v1/stateful/sessions/${id}/history`).set('Cookie', cookie).expect(200);
+    expect(history.body.messages.map((m: { text: string }) => m.text)).toEqual([text]);
+  });
+
   it('when there is no session, then 401 and nothing is stored', async () => {
     await request(appA).post('/api/v1/stateful/conversations').send({ text: 'orphan' }).expect(401);
     expect(await deps.prisma.message.count({ where: { text: 'orphan' } })).toBe(0);

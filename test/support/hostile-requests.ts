@@ -22,7 +22,9 @@ export interface Expectation {
 export interface HostileCase {
   name: string;
   /** The request, as chunks written one after another (`pauseMs` apart when given). */
-  chunks: (host: string) => Array<string | Buffer>;
+  chunks: (host: string, cookie?: string) => Array<string | Buffer>;
+  /** Sent with the cookie of a fresh session (POST /api/v1/stateful/sessions first). */
+  session?: boolean;
   pauseMs?: number;
   replica: Expectation;
   nginx: Expectation;
@@ -104,10 +106,10 @@ export function sendRaw(port: number, chunks: Array<string | Buffer>, pauseMs = 
 }
 
 function post(path: string, headers: Record<string, string | number>, body: string | Buffer) {
-  return (host: string) => {
+  return (host: string, cookie?: string) => {
     const head =
       `POST ${path} HTTP/1.1\r\nHost: ${host}\r\n` +
-      Object.entries({ 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body), ...headers })
+      Object.entries({ 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body), ...(cookie ? { Cookie: cookie } : {}), ...headers })
         .map(([k, v]) => `${k}: ${v}\r\n`)
         .join('') +
       'Connection: close\r\n\r\n';
@@ -116,11 +118,31 @@ function post(path: string, headers: Record<string, string | number>, body: stri
 }
 
 function get(path: string, extraHeaders = '', method = 'GET') {
-  return (host: string) => [`${method} ${path} HTTP/1.1\r\nHost: ${host}\r\n${extraHeaders}Connection: close\r\n\r\n`];
+  return (host: string, cookie?: string) => [
+    `${method} ${path} HTTP/1.1\r\nHost: ${host}\r\n${cookie ? `Cookie: ${cookie}\r\n` : ''}${extraHeaders}Connection: close\r\n\r\n`,
+  ];
+}
+
+/**
+ * Sends one case: first, when it asks for one, a fresh session, whose cookie the case's request
+ * then carries (a route behind a session answers 401 before it reads anything else).
+ */
+export async function sendCase(port: number, c: HostileCase, host = '127.0.0.1'): Promise<RawReply> {
+  let cookie: string | undefined;
+  if (c.session) {
+    const created = await sendRaw(port, post('/api/v1/stateful/sessions', {}, '{}')(host), 0, host);
+    cookie = created.headers['set-cookie']?.split(';')[0];
+    if (created.status !== 201 || !cookie) throw new Error(`could not create a session for the case: ${created.status} ${created.body.slice(0, 200)}`);
+  }
+  return sendRaw(port, c.chunks(host, cookie), c.pauseMs, host);
 }
 
 const CALC = '/api/v1/stateless/calculate';
 const calcJson = JSON.stringify({ operation: 'add', operands: [1, 2] });
+const CONVERSATIONS = '/api/v1/stateful/conversations';
+const LOGIN = '/api/v1/auth/login';
+/** What every route answers for a value PostgreSQL cannot take (src/http/database-values.ts). */
+const REFUSED = { status: 400, code: 'VALIDATION_FAILED' };
 
 export const hostileCorpus: HostileCase[] = [
   // --- encodings
@@ -288,6 +310,74 @@ export const hostileCorpus: HostileCase[] = [
     ],
     replica: { status: 400, code: 'BAD_REQUEST' },
     nginx: { status: 400, code: 'BAD_REQUEST' },
+  },
+  // --- values PostgreSQL or Prisma would refuse: a 400 at validation, never a 500 from the database.
+  // JSON escapes below are written as JSON text (`\\u0000` in this file is `\u0000` on the wire).
+  {
+    name: 'a message with NUL in it ("a\\u0000b")',
+    session: true,
+    chunks: post(CONVERSATIONS, {}, '{"text":"a\\u0000b"}'),
+    replica: REFUSED,
+    nginx: REFUSED,
+  },
+  {
+    name: 'a message that is a lone surrogate ("\\ud800")',
+    session: true,
+    chunks: post(CONVERSATIONS, {}, '{"text":"\\ud800"}'),
+    replica: REFUSED,
+    nginx: REFUSED,
+  },
+  {
+    name: 'a message with a raw NUL byte inside its JSON string',
+    session: true,
+    chunks: post(CONVERSATIONS, {}, Buffer.from('{"text":"a\u0000b"}')),
+    replica: { status: 400, code: 'INVALID_JSON' },
+    nginx: { status: 400, code: 'INVALID_JSON' },
+  },
+  {
+    name: 'a message of 501 characters (the limit is 500)',
+    session: true,
+    chunks: post(CONVERSATIONS, {}, JSON.stringify({ text: 'x'.repeat(501) })),
+    replica: REFUSED,
+    nginx: REFUSED,
+  },
+  {
+    name: 'a history request for a session id holding NUL (%00)',
+    session: true,
+    chunks: get('/api/v1/stateful/sessions/a%00b/history'),
+    replica: REFUSED,
+    // nginx decodes the path itself and refuses a NUL in it before any replica sees it.
+    nginx: { status: 400 },
+  },
+  {
+    name: 'a login whose email holds NUL',
+    chunks: post(LOGIN, {}, '{"email":"ada\\u0000@statelab.test","password":"x"}'),
+    replica: REFUSED,
+    nginx: REFUSED,
+  },
+  {
+    name: 'a login whose password is a lone surrogate',
+    chunks: post(LOGIN, {}, '{"email":"ada@statelab.test","password":"\\udfff"}'),
+    replica: REFUSED,
+    nginx: REFUSED,
+  },
+  {
+    name: 'a login with a 300-character email',
+    chunks: post(LOGIN, {}, JSON.stringify({ email: `${'a'.repeat(288)}@statelab.test`, password: 'x' })),
+    replica: REFUSED,
+    nginx: REFUSED,
+  },
+  {
+    name: 'a product cursor past PostgreSQL integer (2147483648)',
+    chunks: get('/api/v1/stateless/products?cursor=2147483648'),
+    replica: REFUSED,
+    nginx: REFUSED,
+  },
+  {
+    name: 'a product cursor that is NUL (%00)',
+    chunks: get('/api/v1/stateless/products?cursor=%00'),
+    replica: REFUSED,
+    nginx: REFUSED,
   },
   // --- slow clients
   {

@@ -1,12 +1,13 @@
 // Helpers for the offline Kubernetes tests: render an overlay with `kubectl kustomize`, find
 // objects, match selectors. No cluster is involved anywhere (none can run on our machines).
+// kubectl is the pinned one from npm (scripts/kubectl.mjs), never whatever is on PATH, so the
+// suites run, and fail with the reason, on a machine that has no kubectl.
 import { execFileSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
+import { parseDocuments } from '../../scripts/lib/kubernetes.mjs';
 import { repoRoot } from './dashboard-queries';
 
-// js-yaml is a dependency of Jest's tooling and of the validator; it ships no types here.
-const yaml = require('js-yaml') as { loadAll(text: string): unknown[] };
 
 /** A rendered Kubernetes object; manifests are untyped data, read with optional chaining. */
 export type K8sObject = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> }; [key: string]: any };
@@ -20,23 +21,14 @@ export function overlayNames(): string[] {
     .sort();
 }
 
-export function kubectlAvailable(): boolean {
-  try {
-    execFileSync('kubectl', ['version', '--client'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** Printed (not hidden) when kubectl is missing, so a skipped suite is never mistaken for a pass. */
-export const KUBECTL_MISSING =
-  'SKIPPED: kubectl not found, so the Kubernetes manifests were NOT validated. Install kubectl >= 1.27 ' +
-  '(it bundles kustomize; Debian\'s kubernetes-client 1.20 is too old): https://kubernetes.io/docs/tasks/tools/';
-
 export function render(dir: string): K8sObject[] {
-  const out = execFileSync('kubectl', ['kustomize', dir], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 32 << 20 });
-  return yaml.loadAll(out).filter(Boolean) as K8sObject[];
+  const out = execFileSync(process.execPath, ['scripts/kubectl.mjs', 'kustomize', dir], {
+    cwd: repoRoot,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+    maxBuffer: 32 << 20,
+  });
+  return parseDocuments(out) as K8sObject[];
 }
 
 export function find(objects: K8sObject[], kind: string, name: string): K8sObject {

@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import replicaRuntime from '../../scripts/lib/replica-runtime.json';
 import { parseYaml, repoRoot } from '../support/dashboard-queries';
+import { requireCommand } from '../../scripts/lib/system-packages.mjs';
 
 interface Service {
   image?: string;
@@ -34,15 +35,6 @@ interface ComposeConfig {
   configs?: Record<string, { file: string }>;
 }
 
-function hasDockerCompose(): boolean {
-  try {
-    execFileSync('docker-compose', ['version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 // Variables the compose files read. Cleared before each run so a developer's shell or .env
 // cannot change what the test sees; individual tests set the ones they exercise.
 const COMPOSE_VARIABLES = [...new Set(
@@ -51,15 +43,13 @@ const COMPOSE_VARIABLES = [...new Set(
   ),
 )].sort();
 
-const available = hasDockerCompose();
-const describeIfCompose = available ? describe : describe.skip;
-const skipReason = available ? '' : ' (skipped: docker-compose not installed — apt-get install docker-compose)';
-
-describeIfCompose(`compose files, as docker-compose config parses them${skipReason}`, () => {
+describe('compose files, as docker-compose config parses them', () => {
   let scratch: string;
   let emptyEnvFile: string;
+  let dockerCompose: string;
 
   beforeAll(() => {
+    dockerCompose = requireCommand('docker-compose');
     scratch = mkdtempSync(path.join(os.tmpdir(), 'statelab-compose-'));
     emptyEnvFile = path.join(scratch, 'empty.env');
     writeFileSync(emptyEnvFile, '');
@@ -71,7 +61,7 @@ describeIfCompose(`compose files, as docker-compose config parses them${skipReas
   function config(file: string, vars: Record<string, string> = {}): ComposeConfig {
     const env: NodeJS.ProcessEnv = { ...process.env, ...vars };
     for (const name of COMPOSE_VARIABLES) if (!(name in vars)) delete env[name];
-    const out = execFileSync('docker-compose', ['--env-file', emptyEnvFile, '-f', file, 'config'], {
+    const out = execFileSync(dockerCompose, ['--env-file', emptyEnvFile, '-f', file, 'config'], {
       cwd: repoRoot,
       env,
       encoding: 'utf8',

@@ -1,6 +1,6 @@
 // Grafana cannot run on our machines, so the dashboards and alert rules are checked as data:
-// every query is extracted, checked for shape and metric names here, parsed by promtool when it
-// is installed, and run against a live Prometheus in test/e2e/dashboard-queries.test.ts.
+// every query is extracted, checked for shape and metric names here, parsed by promtool (a failure
+// when it is missing), and run against a live Prometheus in test/e2e/dashboard-queries.test.ts.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -15,6 +15,7 @@ import {
   repoRoot,
   toPromQL,
 } from '../support/dashboard-queries';
+import { requireCommand } from '../../scripts/lib/system-packages.mjs';
 
 // The series the replicas expose (src/infra metrics) and the ones the exporters expose. The
 // exporter names were read from the /metrics output of Debian 12's prometheus-redis-exporter
@@ -56,15 +57,6 @@ const provisionedUid = (
     datasources: { uid: string; type: string }[];
   }
 ).datasources[0]!.uid;
-
-function hasBinary(name: string): boolean {
-  try {
-    execFileSync('sh', ['-c', `command -v ${name}`], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe('Grafana dashboards and alert rules', () => {
   const queries = allQueries();
@@ -146,23 +138,19 @@ describe('Grafana dashboards and alert rules', () => {
     expect(byName.get('RedisDown')).toMatch(/redis_up == 0 or up\{job="redis"\} == 0/);
   });
 
-  const promtool = hasBinary('promtool');
-  (promtool ? it : it.skip)(
-    'when promtool parses every expression as a recording rule, then none is rejected' +
-      (promtool ? '' : ' (skipped: promtool not installed — apt-get install prometheus)'),
-    () => {
-      const dir = mkdtempSync(path.join(os.tmpdir(), 'statelab-promql-'));
-      try {
-        const file = path.join(dir, 'rules.yml');
-        const rules = queries.map((q, i) => ({ record: `statelab:check_${i}`, expr: toPromQL(q.expr) }));
-        // JSON is valid YAML, so no YAML writer is needed.
-        writeFileSync(file, JSON.stringify({ groups: [{ name: 'check', rules }] }));
-        const out = execFileSync('promtool', ['check', 'rules', file], { encoding: 'utf8' });
-        expect(out).toContain(`SUCCESS: ${rules.length} rules found`);
-        execFileSync('promtool', ['check', 'rules', path.join(repoRoot, 'prometheus', 'alerts.yml')]);
-      } finally {
-        rmSync(dir, { recursive: true, force: true });
-      }
-    },
-  );
+  it('when promtool parses every expression as a recording rule, then none is rejected', () => {
+    const promtool = requireCommand('promtool');
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'statelab-promql-'));
+    try {
+      const file = path.join(dir, 'rules.yml');
+      const rules = queries.map((q, i) => ({ record: `statelab:check_${i}`, expr: toPromQL(q.expr) }));
+      // JSON is valid YAML, so no YAML writer is needed.
+      writeFileSync(file, JSON.stringify({ groups: [{ name: 'check', rules }] }));
+      const out = execFileSync(promtool, ['check', 'rules', file], { encoding: 'utf8' });
+      expect(out).toContain(`SUCCESS: ${rules.length} rules found`);
+      execFileSync(promtool, ['check', 'rules', path.join(repoRoot, 'prometheus', 'alerts.yml')]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

@@ -6,7 +6,8 @@ import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writ
 import os from 'node:os';
 import path from 'node:path';
 import { repoRoot } from '../support/dashboard-queries';
-import { all, find, kubectlAvailable, KUBECTL_MISSING, overlaysDir, podTemplates, render, selects, type K8sObject } from '../support/kubernetes';
+import { requireCommand } from '../../scripts/lib/system-packages.mjs';
+import { all, find, overlaysDir, podTemplates, render, selects, type K8sObject } from '../support/kubernetes';
 
 const COMMITTED = {
   nginx: 'k8s/components/balancer-nginx/nginx.conf',
@@ -77,15 +78,7 @@ describe('the kubernetes render of the one nginx template', () => {
   // methods, zones, keepalive, locations, headers, error pages, the status server — is checked
   // by nginx itself. Where nginx >= 1.27.3 is installed, the parameter is accepted as is.
   it('when a variant differing only in the DNS lines is checked by the local nginx, then nginx -t accepts it', () => {
-    const nginx = ['/usr/sbin/nginx', '/usr/bin/nginx'].find((bin) => {
-      try {
-        execFileSync(bin, ['-v'], { stdio: 'ignore' });
-        return true;
-      } catch {
-        return false;
-      }
-    });
-    if (!nginx) throw new Error('nginx is not installed (apt-get install nginx): the kubernetes render cannot be checked');
+    const nginx = requireCommand('nginx');
     // `nginx -v` writes to stderr.
     const version = /nginx\/(\d+)\.(\d+)\.(\d+)/.exec(execFileSync('sh', ['-c', `${nginx} -v 2>&1`], { encoding: 'utf8' }));
     const [major, minor, patch] = (version ? version.slice(1).map(Number) : [0, 0, 0]) as [number, number, number];
@@ -124,11 +117,7 @@ describe('the kubernetes render of the one nginx template', () => {
   });
 });
 
-const available = kubectlAvailable();
-if (!available) console.warn(`\n${KUBECTL_MISSING}\n`);
-const describeIfKubectl = available ? describe : describe.skip;
-
-describeIfKubectl(`balancer-nginx overlays (local, cluster)${available ? '' : ` — ${KUBECTL_MISSING}`}`, () => {
+describe('balancer-nginx overlays (local, cluster)', () => {
   it.each([
     ['local', 'NodePort'],
     ['cluster', 'LoadBalancer'],
@@ -181,7 +170,7 @@ const INGRESS_NGINX_ANNOTATIONS = new Set([
 ]);
 const AFFINITY = ['affinity', 'affinity-mode', 'session-cookie-name', 'upstream-hash-by'].map((a) => `nginx.ingress.kubernetes.io/${a}`);
 
-describeIfKubectl(`balancer-ingress-nginx overlay (cluster-ingress-nginx)${available ? '' : ` — ${KUBECTL_MISSING}`}`, () => {
+describe('balancer-ingress-nginx overlay (cluster-ingress-nginx)', () => {
   let objects: K8sObject[];
   beforeAll(() => {
     objects = render(path.join(overlaysDir, 'cluster-ingress-nginx'));

@@ -1,8 +1,10 @@
 import { z } from 'zod';
+import { storableString } from '../../http/database-values';
 
 export const loginBody = z.strictObject({
   email: z.email().max(254),
-  password: z.string().min(1).max(256),
+  // Never stored, but hashed as UTF-8: a lone surrogate would turn into U+FFFD first.
+  password: storableString().min(1).max(256),
   /** session: a cookie naming a Redis key; token: a signed JWT the client sends as Bearer. */
   mode: z.enum(['session', 'token']).default('session'),
 });

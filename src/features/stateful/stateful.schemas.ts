@@ -1,9 +1,10 @@
 import { z } from 'zod';
+import { storableString } from '../../http/database-values';
 
 export const conversationBody = z.strictObject({
-  text: z.string().trim().min(1).max(500),
+  text: storableString().trim().min(1).max(500),
 });
 
 export const sessionIdParams = z.object({
-  id: z.string().min(1).max(128),
+  id: storableString().min(1).max(128),
 });

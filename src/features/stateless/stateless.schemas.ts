@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { INT4_MAX } from '../../http/database-values';
 
 const finite = z.number().finite();
 
@@ -25,7 +26,7 @@ export const hashQuery = z.object({
 
 export const productsQuery = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(20),
-  cursor: z.coerce.number().int().min(1).optional(),
+  cursor: z.coerce.number().int().min(1).max(INT4_MAX).optional(),
 });
 
 export const MAX_DELAY_MS = 10_000;
