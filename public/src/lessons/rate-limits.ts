@@ -37,7 +37,9 @@ export const rateLimitsPanel: LessonPanelSpec = {
     const latest = new Map<string, LimitProbe>();
     const count = h('input', { id: 'limits-count', type: 'number', min: 1, max: 60, value: 30 });
     const status = h('p', { class: 'run-status', id: 'limits-latest', 'aria-live': 'polite' });
-    const rows = h('tbody');
+    const table = h('table', { id: 'limits-table' },
+      h('caption', {}, 'The latest probe of each variant'),
+      h('thead', {}, h('tr', {}, ...['store · route', 'client', 'allowed', 'per replica (✓ allowed, ✕ 429)', 'drift (allowed ÷ limit)'].map((t) => h('th', { scope: 'col' }, t)))));
     const headers = h('p', { class: 'note', id: 'limits-headers' });
     const commands: { code: HTMLElement; store: LimitStore; via: LimitVia }[] = [];
 
@@ -65,11 +67,8 @@ export const rateLimitsPanel: LessonPanelSpec = {
         'Each probe comes from a client address nobody used before (127.1.N.1, a /24 of its own): the limit counts per address for its window, so a repeat from the same address would start with the earlier requests already counted and measure nothing. From a terminal, change the ',
         h('code', {}, '--interface'), ' address for every repeat.'),
       status,
-      h('div', { class: 'table-scroll' },
-        h('table', { id: 'limits-table' },
-          h('caption', {}, 'The latest probe of each variant'),
-          h('thead', {}, h('tr', {}, ...['store · route', 'client', 'allowed', 'per replica (✓ allowed, ✕ 429)', 'drift (allowed ÷ limit)', 'answers, in order'].map((t) => h('th', { scope: 'col' }, t)))),
-          rows)),
+      // Focusable: a student on a narrow screen scrolls it from the keyboard.
+      h('div', { class: 'table-scroll', tabindex: 0, role: 'region', 'aria-label': 'the latest probe of each variant' }, table),
       headers,
     );
 
@@ -79,36 +78,42 @@ export const rateLimitsPanel: LessonPanelSpec = {
         const colour = ctx.colours.colour(replica === 'none' ? null : replica);
         return h('li', { 'data-replica': replica, 'data-allowed': t.allowed, 'data-refused': t.refused },
           h('span', { class: 'swatch', style: `background:${colour};color:${textOn(colour)}` }, replica === 'none' ? '–' : shortLabel(replica)),
-          ` ${replica === 'none' ? 'no replica' : replica}: ${t.allowed} ✓ ${t.refused} ✕`);
+          ` ${replica === 'none' ? 'no replica' : replica}: ${t.allowed} ✓ · ${t.refused} ✕`);
       }));
     }
 
-    function row(store: LimitStore, via: LimitVia): HTMLTableRowElement {
-      const head = h('th', { scope: 'row' }, `${store} store`, h('br'), h('small', {}, ROUTE_NAME[via]));
-      const p = latest.get(variantKey(store, via));
-      if (!p) return h('tr', { 'data-variant': variantKey(store, via) }, head, h('td', { colspan: 5 }, 'not probed yet'));
+    /** One variant: its figures on a row, its answers as squares on the row below. */
+    function variantRows(store: LimitStore, via: LimitVia): HTMLTableSectionElement {
+      const key = variantKey(store, via);
+      const p = latest.get(key);
+      const head = h('th', { scope: 'rowgroup', rowspan: p ? 2 : 1 }, `${store} store`, h('br'), h('small', {}, ROUTE_NAME[via]));
+      if (!p) return h('tbody', {}, h('tr', { 'data-variant': key }, head, h('td', { colspan: 4 }, 'not probed yet')));
       const title = (a: LimitProbe['answers'][number], i: number) => `#${i + 1}: ${a.status}${a.errorCode ? ` ${a.errorCode}` : ''} from ${a.replica ?? 'no replica'}`;
-      return h('tr', {
-        'data-variant': variantKey(store, via),
-        'data-probe-id': p.id,
-        'data-sent': p.sent,
-        'data-allowed': p.allowed,
-        'data-refused': p.refused,
-        'data-other': p.other,
-        'data-limit': p.limit ?? '',
-        'data-drift': p.drift ?? '',
-        'data-client-address': p.address,
-      },
-        head,
-        h('td', {}, p.address, h('br'), h('small', {}, clock(p.at))),
-        h('td', {}, h('strong', {}, `${p.allowed} of ${p.sent}`), p.other ? ` (${p.other} neither 200 nor 429)` : '', p.degraded ? ` (${p.degraded} degraded: Redis did not count)` : ''),
-        h('td', {}, replicaList(p)),
-        h('td', { class: p.drift !== null && p.drift > 1 ? 'lost' : 'kept' }, p.drift === null ? '—' : `${p.drift.toFixed(1)}×`, h('br'), h('small', {}, `limit ${p.limit ?? '?'}${p.windowSeconds ? ` per ${p.windowSeconds} s` : ''}`)),
-        h('td', {}, h('div', { class: 'lane wrap' }, ...p.answers.map((a, i) => answerDot({ ...a, cacheStatus: null }, ctx.colours, title(a, i))))));
+      return h('tbody', {},
+        h('tr', {
+          'data-variant': key,
+          'data-probe-id': p.id,
+          'data-sent': p.sent,
+          'data-allowed': p.allowed,
+          'data-refused': p.refused,
+          'data-other': p.other,
+          'data-limit': p.limit ?? '',
+          'data-drift': p.drift ?? '',
+          'data-client-address': p.address,
+        },
+          head,
+          h('td', {}, p.address, h('br'), h('small', {}, clock(p.at))),
+          h('td', {}, h('strong', {}, `${p.allowed} of ${p.sent}`), p.other ? ` (${p.other} neither 200 nor 429)` : '', p.degraded ? ` (${p.degraded} degraded: Redis did not count)` : ''),
+          h('td', {}, replicaList(p)),
+          h('td', { class: p.drift !== null && p.drift > 1 ? 'lost' : 'kept' }, h('strong', {}, p.drift === null ? '—' : `${p.drift.toFixed(1)}×`), h('br'), h('small', {}, `limit ${p.limit ?? '?'}${p.windowSeconds ? ` per ${p.windowSeconds} s` : ''}`))),
+        h('tr', { 'data-answers-of': key },
+          h('td', { colspan: 4 }, h('div', { class: 'lane wrap', role: 'group', 'aria-label': `the ${p.sent} answers in order: a filled square was allowed, a hollow one with ! was 429` },
+            ...p.answers.map((a, i) => answerDot({ ...a, cacheStatus: null }, ctx.colours, title(a, i)))))));
     }
 
     function draw(): void {
-      fill(rows, ...LIMIT_VARIANTS.map(({ store, via }) => row(store, via)));
+      table.querySelectorAll('tbody').forEach((t) => t.remove());
+      table.append(...LIMIT_VARIANTS.map(({ store, via }) => variantRows(store, via)));
     }
 
     function show(p: LimitProbe): void {
