@@ -66,6 +66,8 @@ describe('palette', () => {
     expect(textOn('#F0E442')).toBe('#000000'); // yellow
     expect(textOn('#0072B2')).toBe('#ffffff'); // blue
     expect(textOn('#000000')).toBe('#ffffff');
+    expect(textOn('#009E73')).toBe('#000000'); // green: black 6.1:1, white only 3.3:1
+    expect(textOn('#D55E00')).toBe('#000000'); // vermillion: black 5.2:1, white 4.0:1
     expect(shortLabel('app-12')).toBe('12');
     expect(shortLabel('statelab_app.3.xyz')).toBe('statelab_app.3.xyz');
   });
