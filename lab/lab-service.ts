@@ -1,3 +1,4 @@
+import { randomInt } from 'node:crypto';
 import type { Logger } from 'pino';
 import { ClusterWatch } from './cluster-watch';
 import { EventHub } from './event-hub';
@@ -46,7 +47,11 @@ export class LabService {
   private readonly watch: ClusterWatch;
   /** The lesson views' controller sides, by lesson slug (only lessons that have one). */
   readonly lessons = new Map<string, LessonRuntime>();
-  private freshClients = 0;
+  /**
+   * Where the next fresh client's address starts: at random, so a controller restarted within a
+   * rate-limit window (60 s) does not hand out an address whose window is already counted.
+   */
+  private freshClients = randomInt(0, 254 * 254);
 
   constructor(private readonly deps: LabServiceDeps) {
     this.clients = Array.from({ length: deps.clientCount }, (_, i) => SimulatedClient.numbered(i + 1, deps.nginxUrl));
