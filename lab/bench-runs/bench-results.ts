@@ -147,8 +147,7 @@ export function listRuns(resultsDir: string, limit = LISTED_RUNS): BenchRunSumma
   return runs;
 }
 
-/** Two runs side by side with the harness's own compare (`npm run bench:compare`). */
+/** Two runs side by side with the harness's own compare (`npm run bench:compare -- bench/results/<a> bench/results/<b>`). */
 export function compareRuns(resultsDir: string, a: string, b: string): BenchComparison {
-  const comparison = compareResults(readRun(resultsDir, a), readRun(resultsDir, b));
-  return { a, b, ...comparison, command: `npm run bench:compare -- bench/results/${a} bench/results/${b}` };
+  return { a, b, ...compareResults(readRun(resultsDir, a), readRun(resultsDir, b)) };
 }

@@ -149,8 +149,6 @@ export interface BenchComparison {
   onlyInA: string[];
   onlyInB: string[];
   caveats: string[];
-  /** The same from a terminal. */
-  command: string;
 }
 
 /** The lesson's part of the `hello` state: enough for a page that connects while a benchmark runs. */

@@ -93,7 +93,8 @@ describe('lesson 8 on the page: state has a price', () => {
     expect(liveReplicas.length).toBeGreaterThanOrEqual(1);
 
     const written = results(runId);
-    const command = (await page.locator('#bench-command').textContent())!;
+    expect(await page.locator('#bench-last-command').getAttribute('data-run-id')).toBe(runId);
+    const command = (await page.locator('#bench-last-command').textContent())!;
     expect(command.endsWith(written.environment.commandLine)).toBe(true);
     expect(written.environment.commandLine).toBe(`npm run bench -- ${args} --out bench/results/${runId} --progress-json`);
     expect(written.settings).toMatchObject({ runs: 1, durationSeconds: 2, warmupSeconds: 0, targetKind: 'nginx', startedCluster: false });
@@ -158,7 +159,7 @@ describe('lesson 8 on the page: state has a price', () => {
       ['stateless-info', 'cannot tell (needs ≥ 2 runs on each side)'],
       ['stateful-session-read', 'cannot tell (needs ≥ 2 runs on each side)'],
     ]);
-    expect(await page.locator('#bench-comparison code.command').textContent()).toBe(`npm run bench:compare -- bench/results/${first} bench/results/${second}`);
+    expect(await page.locator('#bench-compare + code.command').textContent()).toBe(`npm run bench:compare -- bench/results/${first} bench/results/${second}`);
 
     const steps = await untilEveryStepPasses(page);
     expect(steps).toContain('you predicted 0.70×');

@@ -75,6 +75,5 @@ export function comparisonView(c: BenchComparison): HTMLElement {
     c.onlyInA.length ? h('p', { class: 'note' }, `only in A: ${c.onlyInA.join(', ')}`) : null,
     c.onlyInB.length ? h('p', { class: 'note' }, `only in B: ${c.onlyInB.join(', ')}`) : null,
     ...c.caveats.map((caveat) => h('p', { class: 'note' }, `⚠ ${caveat}`)),
-    h('p', {}, h('code', { class: 'command', title: 'the same from a terminal' }, c.command)),
   );
 }

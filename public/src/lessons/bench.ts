@@ -51,6 +51,9 @@ function createBenchPanel(ctx: PanelContext, body: HTMLElement): Panel {
   const command = runCommand.querySelector('code')!;
   command.id = 'bench-command';
   const plan = h('p', { class: 'note', id: 'bench-plan' });
+  /** The exact command of the run started last (its own results folder and progress ticks included). */
+  const lastCommand = h('code', { class: 'command', id: 'bench-last-command' });
+  const lastCommandLine = h('p', { class: 'note', hidden: true }, 'The run started from this page, exactly: ', lastCommand);
   const status = h('p', { class: 'run-status', id: 'bench-status', 'aria-live': 'polite', 'data-state': 'idle' }, 'No benchmark running.');
   const bar = h('progress', { id: 'bench-progress', max: 1, value: 0, 'aria-label': 'benchmark progress' });
   const live = h('ul', { class: 'replica-counts', id: 'bench-live', 'aria-label': 'requests/s per replica, live' });
@@ -77,13 +80,13 @@ function createBenchPanel(ctx: PanelContext, body: HTMLElement): Panel {
       h('label', {}, 'Your prediction (session read ÷ stateless req/s) ', prediction)),
     h('div', { class: 'controls' }, runCommand, stop),
     plan,
-    status, bar, live,
+    status, lastCommandLine, bar, live,
     result, readingBox, readingResult,
     h('h3', {}, 'Earlier runs'),
     h('div', { class: 'table-scroll' },
       h('table', { id: 'bench-runs-list' },
         h('caption', {}, 'bench/results/, newest first (runs from a terminal too)'),
-        h('thead', {}, h('tr', {}, ...['started', 'scenarios', 'ratios (median)', ''].map((t) => h('th', { scope: 'col' }, t)))),
+        h('thead', {}, h('tr', {}, ...['started', 'scenarios', 'ratios (median)', 'open'].map((t) => h('th', { scope: 'col' }, t)))),
         runRows)),
     h('div', { class: 'controls' }, h('label', {}, 'A ', compareA), h('label', {}, 'B ', compareB), compareCommand),
     comparison);
@@ -103,17 +106,14 @@ function createBenchPanel(ctx: PanelContext, body: HTMLElement): Panel {
     };
   }
 
+  /** The button's command: what pressing it runs (the run's own --out and --progress-json come when it starts). */
   function drawForm(): void {
-    if (running) {
-      command.textContent = running.started.command;
-    } else {
-      const r = request();
-      command.textContent = benchCommand(snapshot?.commandPrefix ?? '', benchArgs(r));
-      const seconds = plannedSeconds(r);
-      plan.textContent = Number.isFinite(seconds)
-        ? `${r.scenarios.length} scenario${r.scenarios.length === 1 ? '' : 's'} × ${r.runs} run${r.runs === 1 ? '' : 's'} × (${r.warmupSeconds} + ${r.durationSeconds} s) ≈ ${seconds} s of load${seconds > BENCH_LIMITS.plannedSeconds ? ` — more than the ${BENCH_LIMITS.plannedSeconds} s one benchmark may take` : ''}. The lab's own traffic pauses meanwhile.`
-        : '';
-    }
+    const r = request();
+    command.textContent = benchCommand(snapshot?.commandPrefix ?? '', benchArgs(r));
+    const seconds = plannedSeconds(r);
+    plan.textContent = Number.isFinite(seconds)
+      ? `${r.scenarios.length} scenario${r.scenarios.length === 1 ? '' : 's'} × ${r.runs} run${r.runs === 1 ? '' : 's'} × (${r.warmupSeconds} + ${r.durationSeconds} s) ≈ ${seconds} s of load${seconds > BENCH_LIMITS.plannedSeconds ? ` — more than the ${BENCH_LIMITS.plannedSeconds} s one benchmark may take` : ''}. The lab's own traffic pauses meanwhile.`
+      : '';
     const canPost = ctx.api.canPost;
     run.disabled = !canPost || running !== null;
     stop.disabled = !canPost || running === null;
@@ -141,6 +141,9 @@ function createBenchPanel(ctx: PanelContext, body: HTMLElement): Panel {
   function drawProgress(): void {
     const p = running?.progress;
     if (!running) return;
+    lastCommand.textContent = running.started.command;
+    lastCommand.dataset.runId = running.started.runId;
+    lastCommandLine.hidden = false;
     status.dataset.state = 'running';
     status.dataset.runId = running.started.runId;
     status.textContent = p
