@@ -8,6 +8,10 @@ export interface BenchArgs {
   direct: boolean;
   pin: boolean;
   startCluster: boolean;
+  /** `--running-cluster`: use the cluster that runs as it is; never start or stop one. */
+  runningCluster: boolean;
+  /** `--progress-json`: progress as JSON lines on stderr (bench/progress-json.ts). */
+  progressJson: boolean;
   runs: number;
   clients: number;
   scenarios: Scenario[];
@@ -24,6 +28,8 @@ export const USAGE = `usage: npm run bench -- [options]
   --start-cluster        insist on a whole native cluster: an error if it is partly running. Without
                          it a cluster that is not running at all is started too (and stopped after);
                          a partly running one only gets a warning
+  --running-cluster      use the cluster that runs, as it is: an error when none runs; never start or
+                         stop one (the lab page runs the bench this way)
   --target URL           benchmark this base URL instead of nginx (default http://127.0.0.1:$NGINX_PORT)
   --direct               benchmark one replica directly (app-1, http://127.0.0.1:$APP_BASE_PORT)
   --pin                  give the load generator its own core (the last) and every server the others
@@ -35,6 +41,8 @@ export const USAGE = `usage: npm run bench -- [options]
   --warmup S             override every scenario's discarded warm-up (seconds)
   --connections N        override every scenario's connection count
   --out DIR              output directory (default bench/results/<timestamp>)
+  --progress-json        progress as one JSON line per tick on stderr instead of the progress line
+                         (scenario, phase, run k of n, elapsed/duration, responses per replica)
   --list                 list the scenarios and their pinned parameters
   -h, --help             this text
 
@@ -55,6 +63,8 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
     strict: true,
     options: {
       'start-cluster': { type: 'boolean', default: false },
+      'running-cluster': { type: 'boolean', default: false },
+      'progress-json': { type: 'boolean', default: false },
       target: { type: 'string' },
       direct: { type: 'boolean', default: false },
       pin: { type: 'boolean', default: false },
@@ -70,6 +80,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
     },
   });
   if (values.target !== undefined && values.direct) throw new Error('--target and --direct exclude each other');
+  if (values['start-cluster'] && values['running-cluster']) throw new Error('--start-cluster and --running-cluster exclude each other');
   if (values.target !== undefined) new URL(values.target);
   const names = (values.scenario ?? []).flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean);
   const scenarios = names.length
@@ -84,6 +95,8 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
     direct: values.direct,
     pin: values.pin,
     startCluster: values['start-cluster'],
+    runningCluster: values['running-cluster'],
+    progressJson: values['progress-json'],
     runs: positiveNumber('runs', values.runs, true) ?? 3,
     clients: positiveNumber('clients', values.clients, true) ?? 16,
     scenarios,

@@ -6,6 +6,7 @@ import { parseBenchArgs, USAGE, type BenchArgs } from './args';
 import { assertAnswers, clusterEndpoints } from './cluster';
 import { collectEnvironment } from './environment';
 import { allCores, clusterProcesses, corePlan, pinProcess, type ServerProcess } from './processes';
+import { progressLine } from './progress-json';
 import { fmt, percent } from './report/format';
 import { timestampDirName, writeReport } from './report/write';
 import type { Results } from './results-schema';
@@ -87,7 +88,9 @@ async function main(argv: string[]): Promise<number> {
   const commandLine = ['npm run bench --', ...argv].join(' ');
   const target = await resolveTarget(args);
   // --target is somebody else's deployment: never start anything for it, only check it answers.
-  const startedCluster = args.target ? false : await ensureCluster(args.startCluster, (line) => process.stderr.write(`[bench] ${line}\n`));
+  const startedCluster = args.target
+    ? false
+    : await ensureCluster(args.startCluster, (line) => process.stderr.write(`[bench] ${line}\n`), { mayStart: !args.runningCluster });
   const clusterDir = loadTopology(process.env).clusterDir;
   let servers: ServerProcess[] = [];
   let pinnedCluster = false;
@@ -115,7 +118,7 @@ async function main(argv: string[]): Promise<number> {
       // Redis too: a session read's price is paid partly there (not pinned: it is not ours to move).
       cpuProcesses: clusterProcesses(clusterDir, /^(app-\d+|nginx|redis)$/),
       ...(plan ? { serverCpus: plan.servers } : {}),
-      onProgress: progressPrinter(),
+      onProgress: args.progressJson ? (p) => process.stderr.write(progressLine(p)) : progressPrinter(),
     };
     const planned = applicableScenarios(options);
     process.stderr.write(`[bench] ${planned.length} scenarios × ${args.runs} runs against ${target.targetUrl} (${target.targetKind})\n`);

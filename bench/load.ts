@@ -18,8 +18,8 @@ export interface LoadRequest {
   clients: readonly SimulatedClient[];
   /** The session whose cookie each connection sends (the client's jar of that name), if any. */
   session?: Namespace;
-  /** Called about once a second with the responses so far. */
-  onTick?: (elapsedSeconds: number, responses: number) => void;
+  /** Called about once a second with the responses so far, in total and per X-Instance-Id (a copy). */
+  onTick?: (elapsedSeconds: number, responses: number, perReplica: Record<string, number>) => void;
 }
 
 export interface LoadMeasurement {
@@ -159,7 +159,7 @@ export async function measureLoad(spec: LoadRequest): Promise<LoadMeasurement> {
     });
     if (spec.onTick) {
       const onTick = spec.onTick;
-      ticker = setInterval(() => onTick(Number(process.hrtime.bigint() - wallBefore) / 1e9, responses), 1000);
+      ticker = setInterval(() => onTick(Number(process.hrtime.bigint() - wallBefore) / 1e9, responses, { ...perReplica }), 1000);
     }
   }).finally(() => clearInterval(ticker));
 

@@ -39,6 +39,8 @@ export interface Progress {
   elapsedSeconds: number;
   durationSeconds: number;
   responses: number;
+  /** Responses so far in this phase per X-Instance-Id; empty outside warm-up and measure. */
+  perReplica: Record<string, number>;
 }
 
 export interface RunnerOutput {
@@ -107,7 +109,7 @@ async function runOnce(
   params: LoadParameters,
   clients: SimulatedClient[],
   cpuProcesses: readonly ServerProcess[],
-  report: (phase: Progress['phase'], elapsed: number, duration: number, responses: number) => void,
+  report: (phase: Progress['phase'], elapsed: number, duration: number, responses: number, perReplica?: Record<string, number>) => void,
 ): Promise<Omit<RunResult, 'run'>> {
   const url = `${baseUrl}${scenario.path}`;
   const load = (durationSeconds: number, phase: Progress['phase']): Promise<LoadMeasurement> =>
@@ -120,7 +122,7 @@ async function runOnce(
       durationSeconds,
       clients,
       session: scenario.session,
-      onTick: (elapsed, responses) => report(phase, elapsed, durationSeconds, responses),
+      onTick: (elapsed, responses, perReplica) => report(phase, elapsed, durationSeconds, responses, perReplica),
     });
 
   const namespace = scenario.session;
@@ -179,8 +181,8 @@ export async function runBenchmarks(options: RunnerOptions): Promise<RunnerOutpu
         const baseUrl = baseUrlFor(scenario, options, baseline);
         const params = parametersFor(scenario, options.overrides);
         const clients = makeClients(Math.min(options.clients, params.connections), baseUrl);
-        const report = (phase: Progress['phase'], elapsedSeconds: number, durationSeconds: number, responses: number): void =>
-          options.onProgress?.({ run, runs: options.runs, step, steps, scenario: scenario.name, phase, elapsedSeconds, durationSeconds, responses });
+        const report = (phase: Progress['phase'], elapsedSeconds: number, durationSeconds: number, responses: number, perReplica: Record<string, number> = {}): void =>
+          options.onProgress?.({ run, runs: options.runs, step, steps, scenario: scenario.name, phase, elapsedSeconds, durationSeconds, responses, perReplica });
         const measured = await runOnce(scenario, baseUrl, params, clients, cpuProcesses, report);
         runsByScenario.get(scenario.name)!.push({ run, ...measured });
       }

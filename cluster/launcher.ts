@@ -77,11 +77,12 @@ export function statusTable(options: LaunchOptions = {}): string {
 
 /**
  * Makes sure the native cluster runs. Nothing running (a fresh clone): start it, and say so —
- * the caller stops it afterwards. Partly running: an error when `strict` (the caller asked for a
- * whole cluster), otherwise a warning and the caller goes on (a lesson may have stopped the lab or
- * a replica on purpose). Returns whether it started the cluster.
+ * the caller stops it afterwards — unless `mayStart` is false (a tool started from the lab, whose
+ * cluster is shared: then nothing running is an error). Partly running: an error when `strict`
+ * (the caller asked for a whole cluster), otherwise a warning and the caller goes on (a lesson may
+ * have stopped the lab or a replica on purpose). Returns whether it started the cluster.
  */
-export async function ensureCluster(strict: boolean, say: (line: string) => void): Promise<boolean> {
+export async function ensureCluster(strict: boolean, say: (line: string) => void, { mayStart = true } = {}): Promise<boolean> {
   const status = await runLauncherVisibly(['status'], { quiet: true });
   if (status === STATUS.ready) return false;
   if (status === STATUS.partly) {
@@ -89,6 +90,7 @@ export async function ensureCluster(strict: boolean, say: (line: string) => void
     say('warning: the native cluster is only partly ready (`npm run cluster -- status` says which part)');
     return false;
   }
+  if (!mayStart) throw new Error('no native cluster is running, and --running-cluster starts none; start one with: npm run cluster -- up');
   say('no native cluster is running: starting one (`npm run cluster -- up`); it is stopped again after the run');
   const code = await runLauncherVisibly(['up']);
   if (code !== 0) throw new Error(`\`node scripts/cluster.mjs up\` failed with exit code ${code}`);

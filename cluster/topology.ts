@@ -2,7 +2,7 @@
 // launcher's own (scripts/lib/topology.mjs, plain ESM so it runs before `npm ci`), imported here.
 import type { ReplicaAddress, Topology } from '../scripts/lib/topology.mjs';
 
-export { loadTopology, portBlockEnv, portsInUse, REPO_ROOT } from '../scripts/lib/topology.mjs';
+export { loadTopology, portBlockEnv, portsInUse, REPO_ROOT, topologyEnv } from '../scripts/lib/topology.mjs';
 export type { PortUse, RedisMode, ReplicaAddress, Topology } from '../scripts/lib/topology.mjs';
 
 /** nginx, the cluster's one entry point. */

@@ -52,6 +52,8 @@ export class LabService {
    * rate-limit window (60 s) does not hand out an address whose window is already counted.
    */
   private freshClients = randomInt(0, 254 * 254);
+  /** Lessons holding the traffic paused (a benchmark): while above 0, new traffic runs are refused. */
+  private trafficPauses = 0;
 
   constructor(private readonly deps: LabServiceDeps) {
     this.clients = Array.from({ length: deps.clientCount }, (_, i) => SimulatedClient.numbered(i + 1, deps.nginxUrl));
@@ -93,9 +95,9 @@ export class LabService {
         return new SimulatedClient(nginxUrl, { id: `${slug}-${n + 1}`, name: `${slug} client ${n + 1}`, address });
       },
       record: (exchange, family, runId = null) => this.recorder.record(exchange, family, 'lesson', runId, slug),
-      publish: <T>(kind: string, data: T): LessonEvent<T> => {
+      publish: <T>(kind: string, data: T, { keep = true } = {}): LessonEvent<T> => {
         const event: LessonEvent<T> = { type: 'lesson', lesson: slug, kind, at: Date.now(), data };
-        this.history.recordLessonEvent(event);
+        if (keep) this.history.recordLessonEvent(event);
         this.hub.publish(event);
         return event;
       },
@@ -109,6 +111,15 @@ export class LabService {
       prometheusUrl,
       logger,
       stopTraffic: () => this.traffic.stopAll(),
+      pauseTraffic: () => {
+        this.trafficPauses += 1;
+        this.traffic.stopAll();
+        let resumed = false;
+        return () => {
+          if (!resumed) this.trafficPauses -= 1;
+          resumed = true;
+        };
+      },
     };
   }
 
@@ -137,6 +148,7 @@ export class LabService {
   }
 
   startTraffic(request: TrafficRequest): TrafficRun {
+    if (this.trafficPauses > 0) throw new AppError('TRAFFIC_PAUSED');
     const clients = this.clientIds(request.clients, this.traffic.defaultClients(request));
     return this.traffic.start({ ...request, clients });
   }

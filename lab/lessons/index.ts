@@ -5,8 +5,19 @@ import { lesson03 } from './03-memory-sessions-break';
 import { lesson04 } from './04-redis-sessions-survive';
 import { lesson05 } from './05-dead-replica-retries';
 import { lesson06 } from './06-lost-updates';
+import { lesson08 } from './08-state-has-a-price';
 import { lesson10 } from './10-rate-limits';
 import { lesson11 } from './11-edge-cache';
 import type { Lesson } from './lesson';
 
-export const LESSONS: readonly Lesson[] = [lesson01, lesson02, lesson03, lesson04, lesson05, lesson06, lesson10, lesson11];
+export const LESSONS: readonly Lesson[] = [
+  lesson01,
+  lesson02,
+  lesson03,
+  lesson04,
+  lesson05,
+  lesson06,
+  lesson08,
+  lesson10,
+  lesson11,
+];

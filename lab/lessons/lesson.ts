@@ -36,8 +36,12 @@ export interface LessonContext {
   freshClient(): SimulatedClient;
   /** Records one exchange of the lesson as a request event: streamed to the pages, kept for the checks. */
   record(exchange: Exchange, family: RouteFamily, runId?: string | null): RequestEvent;
-  /** Publishes one of the lesson's own events to every page and keeps it for the checks. */
-  publish<T>(kind: string, data: T): LessonEvent<T>;
+  /**
+   * Publishes one of the lesson's own events to every page and keeps it for the checks. `keep:
+   * false` only streams it: for ticks (a benchmark's progress, every second) that no check reads
+   * and that would push other lessons' events out of the bounded history.
+   */
+  publish<T>(kind: string, data: T, options?: { keep?: boolean }): LessonEvent<T>;
   history: LabHistory;
   /** The cluster's components as last seen. */
   components(): ComponentState[];
@@ -51,6 +55,11 @@ export interface LessonContext {
   logger: Logger;
   /** Stops every traffic run of the Request stream (a benchmark wants the machine to itself). */
   stopTraffic(): number;
+  /**
+   * Stops every traffic run and refuses new ones (409 TRAFFIC_PAUSED) until the returned function
+   * is called: a benchmark's numbers must not include the lab's own traffic.
+   */
+  pauseTraffic(): () => void;
 }
 
 /** The controller side of a lesson, started once when the lab starts. */

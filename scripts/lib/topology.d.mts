@@ -37,3 +37,4 @@ export const REDIS_MODES: readonly RedisMode[];
 export function loadTopology(env?: Record<string, string | undefined>): Topology;
 export function portsInUse(topology: Topology): PortUse[];
 export function portBlockEnv(base: number): Record<string, string>;
+export function topologyEnv(topology: Topology): Record<string, string>;

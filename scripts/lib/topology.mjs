@@ -93,6 +93,48 @@ export function loadTopology(env = process.env) {
 
 export const REDIS_MODES = ['standalone', 'sentinel'];
 
+/**
+ * The inverse of loadTopology: the environment that gives back exactly `topology`
+ * (`loadTopology(topologyEnv(t))` equals `t`). For a tool started by another one that must reach
+ * the same cluster (the lab starts the bench this way). Every variable is set — an outside
+ * Redis/PostgreSQL that is not used as the empty string, which loadTopology reads as unset — so
+ * nothing of the caller's own environment can point the child at another cluster.
+ */
+export function topologyEnv(topology) {
+  const replicaPorts = topology.replicas.map((r) => r.port);
+  if (topology.replicas.some((r, i) => r.id !== `app-${i + 1}` || r.host !== '127.0.0.1' || r.port !== replicaPorts[0] + i)) {
+    throw new Error('topologyEnv: the replicas are not app-1..N on consecutive 127.0.0.1 ports, so no environment gives them');
+  }
+  const sentinelPorts = topology.redisHa.sentinels.map((s) => s.port);
+  if (sentinelPorts.some((port, i) => port !== sentinelPorts[0] + i)) throw new Error('topologyEnv: the Sentinels are not on consecutive ports');
+  const values = {
+    REPLICAS: topology.replicas.length,
+    APP_BASE_PORT: replicaPorts[0],
+    NGINX_PORT: topology.nginxPort,
+    NGINX_STATUS_PORT: topology.nginxStatusPort,
+    LAB_PORT: topology.labPort,
+    PROMETHEUS_PORT: topology.prometheusPort,
+    REDIS_PORT: topology.redisPort,
+    REDIS_REPLICA_PORT: topology.redisHa.replicaPort,
+    SENTINEL_PORT: sentinelPorts[0],
+    POSTGRES_PORT: topology.postgresPort,
+    REDIS_EXPORTER_PORT: topology.exporters.redis,
+    POSTGRES_EXPORTER_PORT: topology.exporters.postgres,
+    NGINX_EXPORTER_PORT: topology.exporters.nginx,
+    NGINX_RATE_LIMIT_RPS: topology.rateLimit.rps,
+    NGINX_RATE_LIMIT_BURST: topology.rateLimit.burst,
+  };
+  const missing = SETTINGS.map(([name]) => name).filter((name) => !(name in values));
+  if (missing.length) throw new Error(`topologyEnv: no value for ${missing.join(', ')}`);
+  return {
+    ...Object.fromEntries(Object.entries(values).map(([name, value]) => [name, String(value)])),
+    REDIS_MODE: topology.redisMode,
+    REDIS_URL: topology.redisUrl ?? '',
+    DATABASE_URL: topology.databaseUrl ?? '',
+    CLUSTER_DIR: topology.clusterDir,
+  };
+}
+
 /** Every port the native cluster listens on, with the variable that moves it. */
 export function portsInUse(topology) {
   const ports = topology.replicas.map((r) => ({ port: r.port, owner: r.id, envName: 'APP_BASE_PORT' }));

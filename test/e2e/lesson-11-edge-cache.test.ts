@@ -6,8 +6,6 @@
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { logFile } from '../../cluster/state';
-import { LESSONS } from '../../lab/lessons';
-import { BENCH_LESSON } from '../../lab/lessons/08-state-has-a-price.contract';
 import { CACHE_RATIO, CATALOGUE_ROUTE } from '../../lab/lessons/11-edge-cache.contract';
 import { e2eCluster, labCheck, repoRoot, untilEveryReplicaServes, type E2eCluster } from '../support/e2e-cluster';
 import { chooseWorksheet, openLabPage, press, resetLab, seriousAxeViolations, until, untilEveryStepPasses, type LabPage } from '../support/lab-page';
@@ -27,7 +25,6 @@ const BENCH_PANEL = {
   run: '#bench-run',
   status: '#bench-status',
 };
-const BENCH_LANDED = LESSONS.some((l) => l.worksheet.slug === BENCH_LESSON && l.start);
 
 let cluster: E2eCluster;
 let lab: LabPage;
@@ -184,10 +181,8 @@ describe('worksheet 11 — stateless responses can be cached at the edge — in 
     expect(lab.guarded.blocked).toEqual([]);
   });
 
-  // Lesson 8's Bench panel is built beside this lesson; until it is merged the step cannot be done
-  // from the page, and Jest lists this test as skipped under this name.
-  (BENCH_LANDED ? test : test.skip)(
-    'with lesson 8 merged: when the Bench panel runs products cached vs uncached, then the ratio shown is results.json\'s and every step passes',
+  test(
+    'when the Bench panel runs products cached vs uncached, then the ratio shown is results.json\'s and every step passes',
     async () => {
       const { page } = lab;
       await page.locator('#panel-bench').waitFor();

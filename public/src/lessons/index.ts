@@ -1,7 +1,12 @@
 // The lesson views of the page, one module each (the six shared panels are in index.html and
 // panels/). A lesson whose worksheet names a panel id of its own lists its view here.
+import { benchPanel } from './bench';
 import { edgeCachePanel } from './edge-cache';
 import type { LessonPanelSpec } from './lesson-panel';
 import { rateLimitsPanel } from './rate-limits';
 
-export const LESSON_PANELS: readonly LessonPanelSpec[] = [rateLimitsPanel, edgeCachePanel];
+export const LESSON_PANELS: readonly LessonPanelSpec[] = [
+  benchPanel,
+  rateLimitsPanel,
+  edgeCachePanel,
+];
