@@ -3,7 +3,7 @@
 import { LAB_API_PREFIX, type LabEvent } from '../../lab/lab-types';
 
 const TOKEN_KEY = 'statelab.labToken';
-const EVENT_TYPES: LabEvent['type'][] = ['hello', 'request', 'cluster', 'action', 'sessions', 'race'];
+const EVENT_TYPES: LabEvent['type'][] = ['hello', 'request', 'cluster', 'action', 'sessions', 'race', 'lesson'];
 
 /** An answer other than 2xx, or no answer: `code` is the API's error code, or NETWORK. */
 export class ApiError extends Error {
