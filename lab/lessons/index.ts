@@ -5,6 +5,7 @@ import { lesson03 } from './03-memory-sessions-break';
 import { lesson04 } from './04-redis-sessions-survive';
 import { lesson05 } from './05-dead-replica-retries';
 import { lesson06 } from './06-lost-updates';
+import { lesson13 } from './13-idempotency-keys';
 import type { Lesson } from './lesson';
 
-export const LESSONS: readonly Lesson[] = [lesson01, lesson02, lesson03, lesson04, lesson05, lesson06];
+export const LESSONS: readonly Lesson[] = [lesson01, lesson02, lesson03, lesson04, lesson05, lesson06, lesson13];
