@@ -34,8 +34,10 @@ afterAll(async () => {
     await lab.page.screenshot({ path: path.join(artifacts, 'lesson-13.png'), fullPage: true }).catch(() => undefined);
     await lab.close();
   }
-  // Thousands of keyed increments leave as many records (kept 24 h): later files page through the keyspace.
+  // Thousands of keyed increments leave as many records (kept 24 h): later files page through the
+  // keyspace. The runs' sessions go too.
   for (const handle of sessions) {
+    await deleteRedisKeys(cluster, `statelab:sess:${handle}*`);
     await deleteRedisKeys(cluster, `statelab:counter:${handle}*`);
     await deleteRedisKeys(cluster, `statelab:idem:session:${handle}*`);
   }
@@ -73,7 +75,10 @@ async function runFromThePage(keyed: boolean) {
   const victim = (await cell(keyed, 'victim')).split(' ')[0]!;
   const handle = (await column.getAttribute('data-session'))!;
   sessions.push(handle);
-  process.stderr.write(`[lesson 13 ${keyed ? 'with keys' : 'without keys'}] ${victim} killed; the page showed ${JSON.stringify(shown)}, ${await cell(keyed, 'statuses')}\n`);
+  process.stderr.write(
+    `[lesson 13 ${keyed ? 'with keys' : 'without keys'}] killed ${await cell(keyed, 'victim')}; serving again ${await cell(keyed, 'servingAgain')}; ` +
+      `the page showed ${JSON.stringify(shown)}, ${await cell(keyed, 'statuses')}\n`,
+  );
   return { shown, victim, handle, pids };
 }
 

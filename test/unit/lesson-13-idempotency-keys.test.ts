@@ -1,12 +1,17 @@
 // Lesson 13's checks on synthetic history: a run without keys must show failures the client cannot
 // judge, a keyed one none lost, none doubled, every increment acknowledged — each under a kill
 // that cut the run's traffic. test/e2e/lesson-13-idempotency-keys.test.ts does it for real.
+import express from 'express';
+import pino from 'pino';
+import request from 'supertest';
 import type { AttemptRecord } from '../../chaos/counter-workload';
 import { counterCheck } from '../../cluster/counter-check';
 import { checkLab } from '../../lab/lab-checks';
 import { LabHistory } from '../../lab/lab-history';
 import type { CheckPart } from '../../lab/lab-types';
-import { busiest } from '../../lab/lessons/13-idempotency-keys';
+import type { LessonContext } from '../../lab/lessons/lesson';
+import { busiest, lesson13 } from '../../lab/lessons/13-idempotency-keys';
+import { errorHandler } from '../../src/errors/error-middleware';
 import { IDEMPOTENCY_LESSON, type IdempotencyRun } from '../../lab/lessons/13-idempotency-keys.contract';
 
 function run(keyed: boolean, counts: { attempted: number; acknowledged: number; final: number }, extra: Partial<IdempotencyRun> = {}): IdempotencyRun {
@@ -70,5 +75,26 @@ describe('lesson 13: a request cut off mid-flight', () => {
     const attempt = (instance?: string): AttemptRecord => ({ op: 0, attempt: 1, worker: 0, startedMs: 0, endedMs: 1, status: instance ? 200 : 0, instance, replayed: false });
     expect(busiest([attempt('app-1'), attempt('app-3'), attempt('app-3'), attempt(), attempt()])).toEqual({ replica: 'app-3', answered: 2 });
     expect(busiest([attempt(), attempt()])).toBeUndefined();
+  });
+});
+
+describe('the lesson\'s run endpoint refuses before it touches the cluster', () => {
+  function appWith(components: { name: string; kind: string; ready: boolean }[]) {
+    const ctx = { slug: IDEMPOTENCY_LESSON, components: () => components } as unknown as LessonContext;
+    const app = express();
+    app.use(express.json());
+    app.use(lesson13.start!(ctx).router!);
+    app.use(errorHandler(pino({ level: 'silent' })));
+    return app;
+  }
+
+  test('when the body is not {keyed: boolean}, then it is a 400', async () => {
+    const app = appWith([]);
+    for (const body of [{}, { keyed: 'yes' }, { keyed: true, workers: 500 }]) expect((await request(app).post('/runs').send(body)).status).toBe(400);
+  });
+
+  test('when a replica is not ready, then no run starts and the answer names it', async () => {
+    const res = await request(appWith([{ name: 'app-1', kind: 'replica', ready: true }, { name: 'app-2', kind: 'replica', ready: false }])).post('/runs').send({ keyed: false });
+    expect([res.status, res.body.error.code, res.body.error.message]).toEqual([409, 'ACTION_NOT_ALLOWED', expect.stringContaining('not ready: app-2')]);
   });
 });
