@@ -6,6 +6,7 @@ import { lesson04 } from './04-redis-sessions-survive';
 import { lesson05 } from './05-dead-replica-retries';
 import { lesson06 } from './06-lost-updates';
 import { lesson13 } from './13-idempotency-keys';
+import { lesson15 } from './15-backup-restore';
 import type { Lesson } from './lesson';
 
-export const LESSONS: readonly Lesson[] = [lesson01, lesson02, lesson03, lesson04, lesson05, lesson06, lesson13];
+export const LESSONS: readonly Lesson[] = [lesson01, lesson02, lesson03, lesson04, lesson05, lesson06, lesson13, lesson15];

@@ -1,6 +1,7 @@
 // The lesson views of the page, one module each (the six shared panels are in index.html and
 // panels/). A lesson whose worksheet names a panel id of its own lists its view here.
+import { backupPanel } from './backup';
 import { idempotencyPanel } from './idempotency';
 import type { LessonPanelSpec } from './lesson-panel';
 
-export const LESSON_PANELS: readonly LessonPanelSpec[] = [idempotencyPanel];
+export const LESSON_PANELS: readonly LessonPanelSpec[] = [idempotencyPanel, backupPanel];
