@@ -8,6 +8,8 @@ import { lesson06 } from './06-lost-updates';
 import { lesson08 } from './08-state-has-a-price';
 import { lesson10 } from './10-rate-limits';
 import { lesson11 } from './11-edge-cache';
+import { lesson13 } from './13-idempotency-keys';
+import { lesson15 } from './15-backup-restore';
 import type { Lesson } from './lesson';
 
 export const LESSONS: readonly Lesson[] = [
@@ -20,4 +22,6 @@ export const LESSONS: readonly Lesson[] = [
   lesson08,
   lesson10,
   lesson11,
+  lesson13,
+  lesson15,
 ];

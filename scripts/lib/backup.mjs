@@ -20,6 +20,8 @@ import { findPostgresTool, pgQuery, redisCli } from './private-services.mjs';
 import { REPO_ROOT } from './topology.mjs';
 
 const FILES = { postgres: 'postgres.dump', redis: 'redis.rdb', manifest: 'manifest.json' };
+/** Where `backup` writes when given no folder: backups/<UTC timestamp>/ (the lab's backup lesson lists it). */
+export const BACKUPS_DIR = join(REPO_ROOT, 'backups');
 const TABLES = ['users', 'products', 'messages'];
 
 function runningState(clusterDir) {
@@ -66,7 +68,7 @@ export async function countState(state) {
 /** Writes a backup of the running cluster to `dir` (default backups/<UTC timestamp>/); resolves with its manifest. */
 export async function backup(clusterDir, dir) {
   const state = runningState(clusterDir);
-  const target = resolve(dir ?? join(REPO_ROOT, 'backups', new Date().toISOString().replace(/[:.]/g, '-')));
+  const target = resolve(dir ?? join(BACKUPS_DIR, new Date().toISOString().replace(/[:.]/g, '-')));
   mkdirSync(target, { recursive: true, mode: 0o700 });
   const counts = await countState(state);
   run(findPostgresTool('pg_dump'), ['--format=custom', '--no-owner', '--no-privileges', `--file=${join(target, FILES.postgres)}`, `--dbname=${state.urls.database}`], 'pg_dump');

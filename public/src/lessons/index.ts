@@ -1,7 +1,9 @@
 // The lesson views of the page, one module each (the six shared panels are in index.html and
 // panels/). A lesson whose worksheet names a panel id of its own lists its view here.
+import { backupPanel } from './backup';
 import { benchPanel } from './bench';
 import { edgeCachePanel } from './edge-cache';
+import { idempotencyPanel } from './idempotency';
 import type { LessonPanelSpec } from './lesson-panel';
 import { rateLimitsPanel } from './rate-limits';
 
@@ -9,4 +11,6 @@ export const LESSON_PANELS: readonly LessonPanelSpec[] = [
   benchPanel,
   rateLimitsPanel,
   edgeCachePanel,
+  idempotencyPanel,
+  backupPanel,
 ];
