@@ -22,7 +22,7 @@ const browser = await launchChromium();
 try {
   const { context, blocked } = await guardedContext(browser, { width: 1440, height: 900 });
   const page = await context.newPage();
-  await page.goto(`http://localhost:${state.topology.nginxPort}/?token=${state.lab.token}`);
+  await page.goto(`http://localhost:${state.topology.nginxPort}/#token=${state.lab.token}`);
   await page.locator('#link-state', { hasText: 'live' }).waitFor();
   await page.click('#sessions-body button:text-is("Create sessions")');
   await page.fill('#race-k', '100');
