@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import { runChaos } from '../support/chaos-run';
-import { Client, e2eClusterDir, pickPortBlock, repoRoot, statusTable } from '../support/e2e-cluster';
+import { Client, e2eClusterDir, pickPortBlock, redisUnauthenticated, repoRoot, statusTable } from '../support/e2e-cluster';
 
 const clusterDir = path.join(e2eClusterDir, 'sentinel-cluster');
 let env: NodeJS.ProcessEnv;
@@ -45,7 +45,19 @@ describe('Redis with Sentinel (REDIS_MODE=sentinel)', () => {
     const created = await client.request('POST', '/api/v1/stateful/sessions');
     client.close();
     expect(created.status).toBe(201);
-    const replica = new Redis({ port: ports.REDIS_REPLICA_PORT, lazyConnect: true });
+    // Every Redis and Sentinel of the cluster wants its password (state.json): none answers without.
+    const { secrets } = JSON.parse(readFileSync(path.join(clusterDir, 'state.json'), 'utf8')) as { secrets: { redisPassword: string; sentinelPassword: string } };
+    for (const port of [ports.REDIS_REPLICA_PORT, ports.SENTINEL_PORT, ports.SENTINEL_PORT + 1, ports.SENTINEL_PORT + 2]) {
+      expect({ port, reply: await redisUnauthenticated(port, 'PING') }).toEqual({ port, reply: expect.stringMatching(/^-NOAUTH/) });
+    }
+    const sentinel = new Redis({ port: ports.SENTINEL_PORT, password: secrets.sentinelPassword, lazyConnect: true });
+    try {
+      await sentinel.connect();
+      expect(await sentinel.call('SENTINEL', 'get-master-addr-by-name', 'statelab')).toEqual(['127.0.0.1', String(ports.REDIS_PORT)]);
+    } finally {
+      sentinel.disconnect();
+    }
+    const replica = new Redis({ port: ports.REDIS_REPLICA_PORT, password: secrets.redisPassword, lazyConnect: true });
     try {
       await replica.connect();
       const key = `statelab:sess:${created.json.sessionId as string}`;

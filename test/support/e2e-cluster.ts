@@ -174,11 +174,43 @@ export function tally(values: string[]): Record<string, number> {
   return counts;
 }
 
+/** What the tests read from the launcher's state.json (owner-only): URLs with credentials, secrets. */
+export interface ClusterState {
+  /** Redis and PostgreSQL with their passwords, as the replicas reach them. */
+  urls: { redis: string; database: string };
+  /** The per-cluster passwords the launcher generated for its private services. */
+  secrets: Record<string, string>;
+  appEnv: Record<string, string>;
+  lab: { token?: string };
+}
+
+export function clusterState(cluster: E2eCluster): ClusterState {
+  return JSON.parse(readFileSync(path.join(cluster.clusterDir, 'state.json'), 'utf8')) as ClusterState;
+}
+
 /** The lab token the launcher generated for the test cluster (state.json, owner-only). */
 export function labToken(cluster: E2eCluster): string {
-  const state = JSON.parse(readFileSync(path.join(cluster.clusterDir, 'state.json'), 'utf8')) as { lab?: { token?: string } };
+  const state = clusterState(cluster);
   if (!state.lab?.token) throw new Error(`no lab token in ${cluster.clusterDir}/state.json: did the launcher start the lab?`);
   return state.lab.token;
+}
+
+/** One RESP command to 127.0.0.1:port with no AUTH first (what any local user can try); the first reply line. */
+export function redisUnauthenticated(port: number, command: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ host: '127.0.0.1', port });
+    let reply = '';
+    socket.setTimeout(5_000, () => socket.destroy(new Error(`no reply to ${command} on ${port}`)));
+    socket.once('connect', () => socket.write(`${command}\r\n`));
+    socket.on('data', (chunk) => {
+      reply += chunk.toString();
+      if (reply.includes('\r\n')) {
+        socket.destroy();
+        resolve(reply.split('\r\n')[0]!);
+      }
+    });
+    socket.once('error', reject);
+  });
 }
 
 /**
@@ -207,7 +239,7 @@ export async function untilEveryReplicaServes(cluster: E2eCluster, timeoutMs = 3
  * load left behind, so later files page through the keyspace they expect.
  */
 export async function deleteRedisKeys(cluster: E2eCluster, pattern: string): Promise<number> {
-  const redis = new Redis(Number(cluster.env.REDIS_PORT), '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 1 });
+  const redis = new Redis(clusterState(cluster).urls.redis, { lazyConnect: true, maxRetriesPerRequest: 1 });
   try {
     await redis.connect();
     let deleted = 0;
