@@ -424,6 +424,9 @@ export async function startPostgres({ port, dir, password, database = 'statelab'
   if (process.getuid?.() === 0) {
     runAs = lookupUser('postgres') ?? lookupUser('nobody');
     if (!runAs) throw new Error('running as root, but there is no `postgres` or `nobody` user to run PostgreSQL as');
+    // The folder is that user's own (0700 keeps everyone else out and lets it in); what must
+    // still be checked is the way there.
+    spawnSync('chown', [`${runAs.uid}:${runAs.gid}`, givenDir], { stdio: 'ignore' });
     if (!traversableBy(join(absDir, 'data'), runAs)) {
       absDir = recordedFallback(givenDir, runAs) ?? mkdtempSync(join(tmpdir(), 'statelab-pg-'));
       writeFileSync(join(givenDir, FALLBACK_RECORD), `${absDir}\n`, { mode: 0o600 });

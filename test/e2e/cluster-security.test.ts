@@ -76,6 +76,10 @@ describe('the cluster folder and the lab token', () => {
     expect(modeOf(cluster.clusterDir) & 0o066).toBe(0);
     expect(modeOf(path.join(cluster.clusterDir, 'logs'))).toBe(0o700);
     expect(modeOf(path.join(cluster.clusterDir, 'state.json'))).toBe(0o600);
+    // PostgreSQL's folder is its own user's, inside the cluster folder (no fallback to /tmp).
+    const postgres = statSync(path.join(cluster.clusterDir, 'postgres', 'data', 'PG_VERSION'));
+    expect(modeOf(path.join(cluster.clusterDir, 'postgres'))).toBe(0o700);
+    expect(statSync(path.join(cluster.clusterDir, 'postgres')).uid).toBe(postgres.uid);
     const logs = filesUnder(path.join(cluster.clusterDir, 'logs'));
     expect(logs.length).toBeGreaterThan(5);
     expect(logs.filter((f) => modeOf(f) !== 0o600).map((f) => `${path.basename(f)} ${modeOf(f).toString(8)}`)).toEqual([]);
