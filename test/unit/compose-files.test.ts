@@ -301,6 +301,15 @@ describeIfCompose(`compose files, as docker-compose config parses them${skipReas
     });
   });
 
+  it('when a variable is required (${VAR:?message}), then its message has no - or ?, which docker stack deploy would read as the operator', () => {
+    // Measured: docker 28's parser turned `${JWT_KEYS:?… openssl rand -hex 32 …}` into the value "hex 32 …".
+    const required = ['docker-compose.yml', 'docker-compose.scale.yml'].flatMap((file) =>
+      [...readFileSync(path.join(repoRoot, file), 'utf8').matchAll(/\$\{([A-Z_]+):\?([^}]*)\}/g)].map((m) => ({ file, name: m[1]!, message: m[2]! })),
+    );
+    expect(required.map((r) => r.name).sort()).toEqual(['GRAFANA_ADMIN_PASSWORD', 'GRAFANA_ADMIN_PASSWORD', 'JWT_KEYS', 'JWT_KEYS', 'SESSION_SECRET', 'SESSION_SECRET']);
+    expect(required.filter((r) => /[-?]/.test(r.message))).toEqual([]);
+  });
+
   it('when the deployment guide is read, then it documents every variable the compose files read', () => {
     const guide = readFileSync(path.join(repoRoot, 'docs/deployment.md'), 'utf8');
     expect(COMPOSE_VARIABLES.filter((name) => !guide.includes(`\`${name}\``))).toEqual([]);
