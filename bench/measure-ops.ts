@@ -9,6 +9,7 @@
 // report at most every 10 s when idle — so each reading waits for that, and the rate of
 // transactions with no requests at all (the exporter's queries) is measured first and subtracted.
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -17,6 +18,7 @@ import { Client } from 'pg';
 import type { OpsMeasurement } from './capacity';
 import { createSessions, makeClients } from './clients';
 import { SCENARIOS } from './scenarios';
+import { requireClusterState, serviceUrls } from '../cluster/state';
 import { loadTopology, nginxUrl } from '../cluster/topology';
 
 const ADMIN_COMMANDS = new Set(['info', 'ping', 'config', 'client', 'slowlog', 'latency', 'memory', 'select', 'dbsize', 'cluster', 'command', 'hello', 'auth', 'scan', 'type', 'strlen', 'xinfo', 'pubsub']);
@@ -48,9 +50,22 @@ function diff(after: Map<string, number>, before: Map<string, number>): Map<stri
   return out;
 }
 
-function redisCeiling(port: number): OpsMeasurement['redisCeiling'] {
-  // GET and SET with 50 clients, no pipelining: one command per round trip, like the app.
-  const out = execFileSync('redis-benchmark', ['-p', String(port), '-t', 'get,set', '-n', '100000', '-c', '50', '-q', '--csv'], { encoding: 'utf8' });
+/**
+ * redis-benchmark takes a password only as `-a`, which `ps` shows every local user. So it gets a
+ * Redis user of its own with a one-time password, allowed GET, SET and PING on its own `key:*`
+ * keys and nothing else (no session, no CONFIG GET requirepass), deleted as soon as it is done.
+ */
+async function redisCeiling(redis: Redis, port: number): Promise<OpsMeasurement['redisCeiling']> {
+  const user = `bench-${randomBytes(4).toString('hex')}`;
+  const password = randomBytes(24).toString('hex');
+  await redis.call('ACL', 'SETUSER', user, 'on', `>${password}`, 'resetkeys', '~key:*', 'resetchannels', '-@all', '+get', '+set', '+ping');
+  let out: string;
+  try {
+    // GET and SET with 50 clients, no pipelining: one command per round trip, like the app.
+    out = execFileSync('redis-benchmark', ['-p', String(port), '--user', user, '-a', password, '-t', 'get,set', '-n', '100000', '-c', '50', '-q', '--csv'], { encoding: 'utf8' });
+  } finally {
+    await redis.call('ACL', 'DELUSER', user);
+  }
   const rates = [...out.matchAll(/^"(GET|SET)","([\d.]+)"/gm)].map((m) => Number(m[2]));
   if (rates.length === 0) throw new Error(`could not read redis-benchmark output:\n${out}`);
   return { commandsPerSecond: Math.min(...rates), command: 'redis-benchmark -t get,set -n 100000 -c 50 (the slower of the two)' };
@@ -62,9 +77,11 @@ async function main(): Promise<void> {
   if (!Number.isInteger(count) || count < 10) throw new Error('--requests must be an integer >= 10');
   const topo = loadTopology(process.env);
   const base = nginxUrl(topo);
-  const redis = new Redis(`redis://127.0.0.1:${topo.redisPort}`, { lazyConnect: true });
+  // The private Redis and PostgreSQL want the passwords the launcher generated (state.json).
+  const urls = serviceUrls(requireClusterState(topo.clusterDir));
+  const redis = new Redis(urls.redis, { lazyConnect: true });
   await redis.connect();
-  const pg = new Client({ connectionString: `postgresql://postgres@127.0.0.1:${topo.postgresPort}/statelab` });
+  const pg = new Client({ connectionString: urls.database });
   await pg.connect();
   // One client holding both sessions, each in its own cookie jar.
   const [client] = makeClients(1, base);
@@ -110,7 +127,7 @@ async function main(): Promise<void> {
       target: base,
       requestsPerScenario: count,
       scenarios,
-      redisCeiling: redisCeiling(topo.redisPort),
+      redisCeiling: await redisCeiling(redis, topo.redisPort),
     };
     writeFileSync(values.out!, `${JSON.stringify(result, null, 2)}\n`);
     process.stdout.write(`${values.out}\n`);

@@ -12,6 +12,8 @@ const HEARTBEAT_MS = 15_000;
  */
 export class EventHub {
   private readonly subscribers = new Set<Response>();
+  /** Open streams per client address, for the caps in lab-app.ts. */
+  private readonly perClient = new Map<string, number>();
   private readonly heartbeat: NodeJS.Timeout;
 
   constructor() {
@@ -24,8 +26,13 @@ export class EventHub {
     return this.subscribers.size;
   }
 
-  /** Takes over `res` as an event stream; `first` is written before any other event. */
-  subscribe(res: Response, first: LabEvent): void {
+  /** Streams `client` (an address) holds open now. */
+  sizeOf(client: string): number {
+    return this.perClient.get(client) ?? 0;
+  }
+
+  /** Takes over `res` as an event stream for `client`; `first` is written before any other event. */
+  subscribe(res: Response, first: LabEvent, client: string): void {
     res.status(200);
     res.set({
       'Content-Type': 'text/event-stream; charset=utf-8',
@@ -37,7 +44,13 @@ export class EventHub {
     res.write('retry: 2000\n\n');
     res.write(frame(first));
     this.subscribers.add(res);
-    res.on('close', () => this.subscribers.delete(res));
+    this.perClient.set(client, this.sizeOf(client) + 1);
+    res.on('close', () => {
+      this.subscribers.delete(res);
+      const left = this.sizeOf(client) - 1;
+      if (left > 0) this.perClient.set(client, left);
+      else this.perClient.delete(client);
+    });
   }
 
   publish(event: LabEvent): void {
@@ -48,6 +61,7 @@ export class EventHub {
     clearInterval(this.heartbeat);
     for (const res of this.subscribers) res.end();
     this.subscribers.clear();
+    this.perClient.clear();
   }
 
   private writeAll(chunk: string): void {

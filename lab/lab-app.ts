@@ -13,6 +13,8 @@ export interface LabAppDeps {
   service: LabService;
   token: string;
   logger: Logger;
+  /** Open event streams allowed per client address, and in all (lab-config.ts). */
+  streams: { perClient: number; max: number };
 }
 
 const families = z.enum(ROUTE_FAMILIES);
@@ -34,15 +36,19 @@ function sameToken(given: string, expected: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
+/** Methods that read only: the one kind of request allowed without the token. */
+const READ_ONLY = new Set(['GET', 'HEAD']);
+
 /**
- * Every POST changes the cluster or what it records, so it needs the token the launcher printed
- * in the lab URL, and must come from the page's own origin: a page on another site cannot make
- * a student's browser press the buttons (it could not read the token, and Origin gives it away).
- * Tools without an Origin header (curl, the CLI) need only the token.
+ * Every request that is not a read (any POST, and whatever PUT, DELETE, PATCH, OPTIONS … a
+ * future route or Express itself would answer) needs the token the launcher printed in the lab
+ * URL, and must come from the page's own origin: a page on another site cannot make a student's
+ * browser press the buttons (it could not read the token, and Origin gives it away). Tools
+ * without an Origin header (curl, the CLI) need only the token.
  */
 function labGuard(token: string): RequestHandler {
   return (req, _res, next) => {
-    if (req.method !== 'POST') return next();
+    if (READ_ONLY.has(req.method)) return next();
     const given = req.get('x-lab-token');
     if (!given) return next(new AppError('LAB_TOKEN_REQUIRED'));
     if (!sameToken(given, token)) return next(new AppError('LAB_FORBIDDEN', 'Wrong lab token'));
@@ -63,10 +69,12 @@ function labGuard(token: string): RequestHandler {
 }
 
 /** The lab controller's HTTP API (contract: lab/lab-types.ts). Never listens: lab-server.ts does. */
-export function createLabApp({ service, token, logger }: LabAppDeps): Express {
+export function createLabApp({ service, token, logger, streams }: LabAppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+  // nginx on the same machine is the one proxy in front: req.ip is the browser's address.
+  app.set('trust proxy', 'loopback');
   const api = express.Router();
   api.use((_req, res, next) => {
     res.set('Cache-Control', 'no-store');
@@ -82,7 +90,11 @@ export function createLabApp({ service, token, logger }: LabAppDeps): Express {
     res.json(service.state());
   });
   api.get('/events', (req, res) => {
-    service.hub.subscribe(res, { type: 'hello', at: Date.now(), state: service.state() });
+    // A stream holds a socket and a buffer for as long as it is open: bounded per address and in all.
+    const client = req.ip ?? 'unknown';
+    if (service.hub.size >= streams.max) throw new AppError('LAB_STREAMS_FULL');
+    if (service.hub.sizeOf(client) >= streams.perClient) throw new AppError('LAB_STREAMS_PER_CLIENT');
+    service.hub.subscribe(res, { type: 'hello', at: Date.now(), state: service.state() }, client);
     req.on('close', () => res.end());
   });
   api.get('/metrics', async (req, res) => {

@@ -12,6 +12,9 @@ const schema = z.object({
   nginxUrl: z.url().default('http://127.0.0.1:8080'),
   prometheusUrl: z.url().default('http://127.0.0.1:9090'),
   clients: z.coerce.number().int().min(1).max(16).default(8),
+  /** Open event streams per client address (a few tabs each) and in all (a class and more). */
+  streamsPerClient: z.coerce.number().int().min(1).max(1000).default(8),
+  streamsMax: z.coerce.number().int().min(1).max(10_000).default(64),
   /** How often the cluster's processes and readiness are looked at. */
   watchIntervalMs: z.coerce.number().int().min(200).max(10_000).default(1000),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -27,6 +30,8 @@ const ENV: Record<keyof LabConfig, string> = {
   nginxUrl: 'NGINX_URL',
   prometheusUrl: 'PROMETHEUS_URL',
   clients: 'LAB_CLIENTS',
+  streamsPerClient: 'LAB_STREAMS_PER_CLIENT',
+  streamsMax: 'LAB_STREAMS_MAX',
   watchIntervalMs: 'LAB_WATCH_INTERVAL_MS',
   logLevel: 'LOG_LEVEL',
 };

@@ -20,7 +20,8 @@ async function main(): Promise<void> {
     logger,
   });
   await service.start();
-  const server = createLabApp({ service, token: config.token, logger }).listen(config.port, config.host, () => {
+  const streams = { perClient: config.streamsPerClient, max: config.streamsMax };
+  const server = createLabApp({ service, token: config.token, logger, streams }).listen(config.port, config.host, () => {
     logger.info({ host: config.host, port: config.port, clients: config.clients }, 'lab controller listening');
   });
   const shutdown = (signal: string) => {

@@ -11,7 +11,7 @@
 // State (pid files, logs, rendered configs, data) lives in .cluster/ or $CLUSTER_DIR.
 // Plain ESM with no npm dependencies: it runs on a fresh clone before `npm ci`.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join, relative } from 'node:path';
 import { loadTopology, portsInUse, REPO_ROOT, SETTINGS } from './lib/topology.mjs';
@@ -22,6 +22,8 @@ import { isPortOpen, sleep, waitFor } from './lib/processes.mjs';
 import { acquireLock, releaseLock } from './lib/cluster-lock.mjs';
 import {
   livePid,
+  loadSecrets,
+  makeClusterDirs,
   readState,
   recordPid,
   removeState,
@@ -32,6 +34,8 @@ import {
 import {
   appEnvironment,
   exporterSpecs,
+  redacted,
+  withPassword,
   runMigrations,
   startExporter,
   startLab,
@@ -43,7 +47,7 @@ import {
   startReplica,
   sentinelList,
 } from './lib/components.mjs';
-import { redisCli } from './lib/private-services.mjs';
+import { postgresFallbackFolder, redisCli } from './lib/private-services.mjs';
 import { ACTIONS, act, inspectCluster, rollingRestart } from './lib/cluster-control.mjs';
 import { backup, restore } from './lib/backup.mjs';
 
@@ -127,14 +131,17 @@ async function up(topology, { foreground = false } = {}) {
   }
   ensureBuild(say);
 
-  for (const dir of [paths.dir, paths.pidDir, paths.logDir, paths.configDir]) mkdirSync(dir, { recursive: true });
+  makeClusterDirs(topology.clusterDir);
+  const secrets = loadSecrets(topology.clusterDir);
   const state = {
     startedAt: new Date().toISOString(),
     foreground,
     topology: { ...topology },
     components: [],
     appEnv: undefined,
-    // The lab's chaos buttons need this token; state.json is readable by its owner only.
+    // The passwords of the private services (kept in secrets.json across restarts) and the
+    // token of the lab's buttons; state.json is readable by its owner only.
+    secrets,
     lab: { token: randomBytes(24).toString('hex') },
   };
   const track = (name, pid, match) => recordPid(topology.clusterDir, name, pid, match);
@@ -148,24 +155,37 @@ async function up(topology, { foreground = false } = {}) {
   try {
     let redisUrl = topology.redisUrl;
     if (!redisUrl) {
-      redisUrl = remember(await step('redis', `private, 127.0.0.1:${topology.redisPort}`, () => startPrivateRedis({ topology, paths, track }))).url;
-      if (topology.redisMode === 'sentinel') await startRedisHa(topology, paths, track, remember);
+      const record = remember(await step('redis', `private, 127.0.0.1:${topology.redisPort}, password in state.json`, () => startPrivateRedis({ topology, paths, track, secrets })));
+      redisUrl = withPassword(record.url, secrets.redisPassword);
+      if (topology.redisMode === 'sentinel') await startRedisHa(topology, paths, track, remember, secrets);
     } else say(`redis             using REDIS_URL (not started by us)`);
     let databaseUrl = topology.databaseUrl;
     if (!databaseUrl) {
-      databaseUrl = remember(
-        await step('postgres', `private, 127.0.0.1:${topology.postgresPort}, data in ${relative(REPO_ROOT, paths.dir)}/postgres`, () =>
-          startPrivatePostgres({ topology, paths, track }),
+      const record = remember(
+        await step('postgres', `private, 127.0.0.1:${topology.postgresPort}, data in ${relative(REPO_ROOT, paths.dir)}/postgres, password in state.json`, () =>
+          startPrivatePostgres({ topology, paths, track, secrets }),
         ),
-      ).url;
+      );
+      databaseUrl = withPassword(record.url, secrets.postgresPassword);
     } else say(`postgres          using DATABASE_URL (not started by us)`);
 
     if (existsSync(join(REPO_ROOT, 'scripts', 'prisma.mjs'))) {
       await step('migrations', 'prisma migrate deploy', () => runMigrations({ paths, databaseUrl }));
     } else warn('scripts/prisma.mjs missing: the replicas will migrate the database as they start');
 
-    const sentinels = topology.redisMode === 'sentinel' ? { list: sentinelList(topology), masterName: topology.redisHa.masterName } : undefined;
-    state.appEnv = appEnvironment({ redisUrl, databaseUrl, sessionSecret: randomBytes(24).toString('hex'), sentinels });
+    const sentinels =
+      topology.redisMode === 'sentinel'
+        ? { list: sentinelList(topology), masterName: topology.redisHa.masterName, redisPassword: secrets.redisPassword, sentinelPassword: secrets.sentinelPassword }
+        : undefined;
+    // A session secret and a token key of this cluster's own, new at every `up` (sessions and
+    // tokens of an earlier run end with it): never a published value, which production refuses.
+    state.appEnv = appEnvironment({
+      redisUrl,
+      databaseUrl,
+      sessionSecret: randomBytes(24).toString('hex'),
+      jwtKeys: `k1=${randomBytes(32).toString('hex')}`,
+      sentinels,
+    });
     state.urls = { redis: redisUrl, database: databaseUrl };
     writeState(topology.clusterDir, state);
     const replicas = await Promise.allSettled(
@@ -192,7 +212,7 @@ async function up(topology, { foreground = false } = {}) {
         warn(`${spec.name} did not start (${err.message}); continuing without it`);
       }
     }
-    remember(await step('prometheus', `0.0.0.0:${topology.prometheusPort}`, () => startPrometheus({ topology, paths, confFile: promConf, track })));
+    remember(await step('prometheus', `${topology.prometheusHost}:${topology.prometheusPort}`, () => startPrometheus({ topology, paths, confFile: promConf, track })));
     // The lab controller is a convenience on top of a working cluster: if it fails, the cluster
     // still serves every route and the page shows the controller as unavailable.
     try {
@@ -219,17 +239,25 @@ async function up(topology, { foreground = false } = {}) {
  * replica has copied the primary and every Sentinel knows the replica and the other two — before
  * that, losing the primary could not be repaired.
  */
-async function startRedisHa(topology, paths, track, remember) {
+async function startRedisHa(topology, paths, track, remember, secrets) {
   const { redisHa } = topology;
   remember(
     await step('redis-replica', `private, 127.0.0.1:${redisHa.replicaPort}, replica of 127.0.0.1:${topology.redisPort}`, async () => {
-      const record = await startPrivateRedis({ topology, paths, track, name: 'redis-replica' });
-      await waitFor('the replica to copy the primary', () => /master_link_status:up/.test(redisCli(redisHa.replicaPort, ['INFO', 'replication'])), { timeoutMs: 30_000 });
+      const record = await startPrivateRedis({ topology, paths, track, secrets, name: 'redis-replica' });
+      await waitFor(
+        'the replica to copy the primary',
+        () => /master_link_status:up/.test(redisCli(redisHa.replicaPort, ['INFO', 'replication'], { password: secrets.redisPassword })),
+        { timeoutMs: 30_000 },
+      );
       return record;
     }),
   );
   for (const s of redisHa.sentinels) {
-    remember(await step(s.id, `127.0.0.1:${s.port}, watching "${redisHa.masterName}" (quorum ${redisHa.quorum})`, () => startPrivateSentinel({ topology, paths, track, name: s.id, fresh: true })));
+    remember(
+      await step(s.id, `127.0.0.1:${s.port}, watching "${redisHa.masterName}" (quorum ${redisHa.quorum})`, () =>
+        startPrivateSentinel({ topology, paths, track, secrets, name: s.id, fresh: true }),
+      ),
+    );
   }
   await step('sentinels', 'each one seeing the replica and the other two', () =>
     waitFor(
@@ -237,7 +265,7 @@ async function startRedisHa(topology, paths, track, remember) {
       () =>
         redisHa.sentinels.every((s) => {
           // redis-cli prints the reply's field names and values on alternate lines.
-          const lines = redisCli(s.port, ['SENTINEL', 'master', redisHa.masterName]).split('\n');
+          const lines = redisCli(s.port, ['SENTINEL', 'master', redisHa.masterName], { password: secrets.sentinelPassword }).split('\n');
           const field = (name) => (lines.includes(name) ? Number(lines[lines.indexOf(name) + 1]) : 0);
           return field('num-slaves') >= 1 && field('num-other-sentinels') >= redisHa.sentinels.length - 1;
         }),
@@ -256,10 +284,14 @@ async function stopStrayPids(clusterDir) {
   }
 }
 
-/** The page's URL with the token that unlocks its buttons. */
+/**
+ * The page's URL with the token that unlocks its buttons. Teaching note: in the #fragment, which
+ * a browser never sends to the server: a `?token=` query would be in nginx's access log, the
+ * browser's history and every Referer. The page reads it from location.hash and removes it.
+ */
 function labUrl(state) {
   const base = `http://localhost:${state.topology.nginxPort}/`;
-  return state.lab?.token ? `${base}?token=${state.lab.token}` : base;
+  return state.lab?.token ? `${base}#token=${state.lab.token}` : base;
 }
 
 function printUrls(state) {
@@ -273,15 +305,15 @@ function printUrls(state) {
     `  API              http://localhost:${t.nginxPort}/api/v1/`,
     `  try              curl -i http://localhost:${t.nginxPort}/api/v1/stateless/info`,
     `  replicas         ${t.replicas.map((r) => `${r.id} http://127.0.0.1:${r.port}`).join('   ')}`,
-    `  Prometheus       http://localhost:${t.prometheusPort}/`,
-    `  Redis            ${state.urls?.redis ?? t.redisUrl}${names.has('redis') ? ' (private)' : ''}`,
+    `  Prometheus       http://localhost:${t.prometheusPort}/${t.prometheusHost === '127.0.0.1' ? '   (this machine only; PROMETHEUS_HOST=0.0.0.0 opens it)' : ''}`,
+    `  Redis            ${redacted(state.urls?.redis ?? t.redisUrl)}${names.has('redis') ? ' (private; its password is in state.json)' : ''}`,
     ...(t.redisMode === 'sentinel'
       ? [
           `  Redis HA         replica 127.0.0.1:${t.redisHa.replicaPort}; Sentinels ${t.redisHa.sentinels.map((s) => s.port).join(', ')} ("${t.redisHa.masterName}")`,
           `  failover         npm run cluster -- kill redis   (or: npm run chaos -- redis-failover)`,
         ]
       : []),
-    `  PostgreSQL       ${state.urls?.database ?? t.databaseUrl}${names.has('postgres') ? ' (private)' : ''}`,
+    `  PostgreSQL       ${redacted(state.urls?.database ?? t.databaseUrl)}${names.has('postgres') ? ' (private; its password is in state.json)' : ''}`,
     `  logs             ${rel}/logs/   (npm run cluster -- logs app-2)`,
     `  chaos            npm run cluster -- stop|kill|pause|resume|start app-2   (or the lab page's buttons)`,
     `  lab checks       npm run lab -- list   /   npm run lab -- check 1`,
@@ -298,8 +330,11 @@ async function down(topology, { clean = false } = {}) {
   await stopStrayPids(topology.clusterDir);
   removeState(topology.clusterDir);
   if (clean) {
+    // A root launcher's PostgreSQL may keep its data in a private temp folder (private-services.mjs).
+    const fallback = existsSync(topology.clusterDir) ? postgresFallbackFolder(join(topology.clusterDir, 'postgres')) : undefined;
+    if (fallback) rmSync(fallback, { recursive: true, force: true });
     rmSync(topology.clusterDir, { recursive: true, force: true });
-    say(`removed ${topology.clusterDir}`);
+    say(`removed ${topology.clusterDir}${fallback ? ` and ${fallback}` : ''}`);
   }
   say('down.');
 }
@@ -409,7 +444,8 @@ function help() {
 
 Settings (environment variables, defaults in brackets):`);
   for (const [name, def, doc] of SETTINGS) console.log(`  ${name.padEnd(24)}[${def}] ${doc}`);
-  console.log(`  ${'CLUSTER_DIR'.padEnd(24)}[.cluster] state dir: pid files, logs, configs, data
+  console.log(`  ${'CLUSTER_DIR'.padEnd(24)}[.cluster] state dir: pid files, logs, configs, data (private to you)
+  ${'PROMETHEUS_HOST'.padEnd(24)}[127.0.0.1] where Prometheus listens; 0.0.0.0 opens it to the network (it has no login)
   ${'REDIS_MODE'.padEnd(24)}[standalone] sentinel: a primary, a replica and three Sentinels; replicas follow failovers
   ${'REDIS_URL'.padEnd(24)}[private Redis] use this Redis instead of starting one
   ${'DATABASE_URL'.padEnd(24)}[private PostgreSQL] use this PostgreSQL instead of starting one`);

@@ -25,7 +25,7 @@ const browser = await launchChromium();
 try {
   const { context, blocked } = await guardedContext(browser, { width: 1440, height: 900 });
   const page = await context.newPage();
-  await page.goto(`http://localhost:${state.topology.nginxPort}/?token=${state.lab.token}`);
+  await page.goto(`http://localhost:${state.topology.nginxPort}/#token=${state.lab.token}`);
   await page.locator('#link-state', { hasText: 'live' }).waitFor();
   // Every panel at once, for the README's overview (a worksheet alone shows only its own).
   await page.click('[data-panel-toggle="all"]');

@@ -13,6 +13,7 @@ import { createMemoryBackend } from './features/local/memory-backend';
 import { opsRouter } from './features/ops/ops.routes';
 import { statelessRouter } from './features/stateless/stateless.routes';
 import { createRedisBackend } from './features/stateful/redis-backend';
+import { sessionCreationLimit } from './features/stateful/session-creation-limit';
 import { sessionRouter } from './features/stateful/stateful.routes';
 import { requestObserver } from './http/request-observer';
 
@@ -67,8 +68,8 @@ export function createApp(deps: AppDeps): Express {
 
   app.use('/api/v1/stateless', statelessRouter(deps));
   const audit = auditLog(deps.pool, config.instanceId, config.dependencyTimeoutMs, logger);
-  app.use('/api/v1/stateful', sessionRouter(createRedisBackend(config, deps.redis), deps, audit, idempotency(deps)));
-  app.use('/api/v1/local', sessionRouter(createMemoryBackend(config), deps, audit));
+  app.use('/api/v1/stateful', sessionRouter(createRedisBackend(config, deps.redis), deps, audit, sessionCreationLimit(deps, { failOpen: false }), idempotency(deps)));
+  app.use('/api/v1/local', sessionRouter(createMemoryBackend(config), deps, audit, sessionCreationLimit(deps, { failOpen: true })));
   // Lessons of issue 10: logging out, rate limits, the admin API.
   const logins = loginSessions(config, deps.redis);
   app.use('/api/v1/auth', authRouter(deps, logins, audit));

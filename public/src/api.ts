@@ -17,17 +17,19 @@ export class ApiError extends Error {
 }
 
 /**
- * The token arrives once, in the URL `npm run demo` prints (?token=…). Keep it for this tab in
- * sessionStorage and take it out of the address bar, so it does not end up in bookmarks,
- * screenshots or the history.
+ * The token arrives once, in the fragment of the URL `npm run demo` prints (#token=…): a browser
+ * never sends a fragment to the server, so it is in no access log and no Referer. Keep it for
+ * this tab in sessionStorage and take it out of the address bar, so it does not end up in
+ * bookmarks, screenshots or the history.
  */
 export function takeToken(): string | null {
-  const url = new URL(window.location.href);
-  const fromUrl = url.searchParams.get('token');
+  const fragment = new URLSearchParams(window.location.hash.slice(1));
+  const fromUrl = fragment.get('token');
   if (fromUrl) {
     sessionStorage.setItem(TOKEN_KEY, fromUrl);
-    url.searchParams.delete('token');
-    window.history.replaceState(null, '', `${url.pathname}${url.search}${url.hash}`);
+    fragment.delete('token');
+    const rest = fragment.toString();
+    window.history.replaceState(null, '', `${window.location.pathname}${window.location.search}${rest ? `#${rest}` : ''}`);
   }
   return sessionStorage.getItem(TOKEN_KEY);
 }

@@ -39,7 +39,7 @@ function drawToken(): void {
   if (api.canPost) {
     fill(el, h('span', { class: 'badge ok' }, '🔑 token set'), ' — the buttons act on the cluster');
   } else {
-    fill(el, h('span', { class: 'badge warn' }, 'read-only'), ' — to act, open the lab URL with ', h('code', {}, '?token=…'),
+    fill(el, h('span', { class: 'badge warn' }, 'read-only'), ' — to act, open the lab URL with ', h('code', {}, '#token=…'),
       ' that ', h('code', {}, 'npm run demo'), ' or ', h('code', {}, 'npm run cluster -- status'), ' prints');
     document.body.classList.add('read-only');
     for (const button of document.querySelectorAll<HTMLButtonElement>('button[data-needs-token]')) button.disabled = true;

@@ -76,9 +76,12 @@ export async function inspectCluster(clusterDir) {
       const kind = kindOf(c.name);
       const { pid, state: procState } = processState(clusterDir, c);
       // A paused process accepts connections (the kernel queues them) but never answers: skip the probe.
-      const ready = procState === 'up' ? await probe(c) : false;
+      const ready = procState === 'up' ? await probe(c, state.secrets) : false;
       // REDIS_MODE=sentinel: which Redis is the primary changes with every failover.
-      const role = (kind === 'redis' || kind === 'sentinel') && state.topology.redisMode === 'sentinel' && ready ? await redisRole(new URL(c.url).port) : undefined;
+      const role =
+        (kind === 'redis' || kind === 'sentinel') && state.topology.redisMode === 'sentinel' && ready
+          ? await redisRole(Number(new URL(c.url).port), { password: c.auth ? state.secrets?.[c.auth] : undefined })
+          : undefined;
       return { name: c.name, kind, state: procState, ready, pid, url: c.url, actions: allowedActions(kind, procState), ...(role ? { role } : {}) };
     }),
   );
@@ -96,18 +99,20 @@ function findComponent(state, name) {
 async function startComponent(clusterDir, state, c, env) {
   const paths = statePaths(clusterDir);
   const track = (n, pid, match) => recordPid(clusterDir, n, pid, match);
-  const topology = state.topology;
+  const { topology } = state;
+  // A cluster started before the launcher generated passwords has none: its services keep none.
+  const secrets = state.secrets ?? {};
   switch (kindOf(c.name)) {
     case 'replica': {
       const replica = topology.replicas.find((r) => r.id === c.name);
       return startReplica({ paths, replica, appEnv: { ...state.appEnv, ...env }, track });
     }
     case 'redis':
-      return startPrivateRedis({ topology, paths, track, name: c.name });
+      return startPrivateRedis({ topology, paths, track, secrets, name: c.name });
     case 'sentinel':
-      return startPrivateSentinel({ topology, paths, track, name: c.name });
+      return startPrivateSentinel({ topology, paths, track, secrets, name: c.name });
     case 'postgres':
-      return startPrivatePostgres({ topology, paths, track });
+      return startPrivatePostgres({ topology, paths, track, secrets });
     case 'lab':
       return startLab({ topology, paths, track, lab: state.lab });
     default:

@@ -25,6 +25,8 @@ export interface ClusterState {
   urls?: { redis: string; database: string };
   /** The lab controller's token (the lab URL carries it). */
   lab?: { token: string };
+  /** The per-cluster passwords of the private Redis, Sentinels and PostgreSQL (also in secrets.json). */
+  secrets?: { redisPassword: string; sentinelPassword: string; postgresPassword: string };
 }
 
 export interface StatePaths {

@@ -2,6 +2,7 @@
 // (<dir>/pids/<name>.pid) and state.json with how to reach and restart each one. `down`,
 // `status`, `stop` and `start` work from these records only, so the launcher never touches a
 // process it did not start.
+import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { isPidAlive, readPidFile, removeFile, stopPid, writePidFile } from './processes.mjs';
@@ -10,10 +11,51 @@ export function statePaths(clusterDir) {
   return {
     dir: clusterDir,
     stateFile: join(clusterDir, 'state.json'),
+    secretsFile: join(clusterDir, 'secrets.json'),
     pidDir: join(clusterDir, 'pids'),
     logDir: join(clusterDir, 'logs'),
     configDir: join(clusterDir, 'config'),
   };
+}
+
+/**
+ * The cluster folder and the folders in it that hold what others must not read (logs, configs,
+ * pid files), made private whatever existed before. Teaching note: the folder itself is 0700,
+ * except for a root launcher, where it is 0711 — others may pass through it but not list it —
+ * because root's nginx workers run as `nobody` and its PostgreSQL as `postgres`, and each must
+ * reach its own folder below (nginx/tmp, postgres). Everything secret in it is private on its
+ * own: state.json and secrets.json 0600, logs/ 0700 with 0600 files, each service's folder 0700.
+ */
+export function makeClusterDirs(clusterDir) {
+  const paths = statePaths(clusterDir);
+  mkdirSync(paths.dir, { recursive: true });
+  chmodSync(paths.dir, process.getuid?.() === 0 ? 0o711 : 0o700);
+  for (const dir of [paths.pidDir, paths.logDir, paths.configDir]) {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    chmodSync(dir, 0o700);
+  }
+  return paths;
+}
+
+/**
+ * The passwords of this cluster's private Redis, Sentinels and PostgreSQL: generated on the first
+ * `up` and kept in secrets.json (0600) across `down` and `up` — PostgreSQL's data folder keeps
+ * its superuser's password — until `down --clean` removes the folder. Hex: safe in a URL, a
+ * config file and an SQL literal alike.
+ */
+export function loadSecrets(clusterDir) {
+  const { secretsFile } = statePaths(clusterDir);
+  const fresh = () => randomBytes(24).toString('hex');
+  const existing = existsSync(secretsFile) ? JSON.parse(readFileSync(secretsFile, 'utf8')) : {};
+  const secrets = {
+    redisPassword: existing.redisPassword ?? fresh(),
+    sentinelPassword: existing.sentinelPassword ?? fresh(),
+    postgresPassword: existing.postgresPassword ?? fresh(),
+  };
+  mkdirSync(clusterDir, { recursive: true });
+  writeFileSync(secretsFile, `${JSON.stringify(secrets, null, 2)}\n`, { mode: 0o600 });
+  chmodSync(secretsFile, 0o600);
+  return secrets;
 }
 
 export function readState(clusterDir) {
@@ -22,7 +64,7 @@ export function readState(clusterDir) {
   return JSON.parse(readFileSync(stateFile, 'utf8'));
 }
 
-/** state.json holds the session secret handed to the replicas, so only its owner may read it. */
+/** state.json holds the secrets handed to the replicas and the lab token, so only its owner may read it. */
 export function writeState(clusterDir, state) {
   const { stateFile } = statePaths(clusterDir);
   mkdirSync(clusterDir, { recursive: true });

@@ -2,7 +2,7 @@
 // record the launcher keeps in state.json: name, pid, log file, the command-line fragment that
 // identifies the pid as ours (`match`), and how to stop it.
 import { spawnSync } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { chmodSync, closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnDetached, waitFor } from './processes.mjs';
 import { pgQuery, redisPing, startPostgres, startRedis, startSentinel, which } from './private-services.mjs';
@@ -21,6 +21,27 @@ export async function httpStatus(url, timeoutMs = 2_000) {
 
 const ok = (url) => async () => (await httpStatus(url)) === 200;
 
+/** Creates `file` if needed and makes it 0600: for logs another program opens (nginx's). */
+function privateFile(file) {
+  closeSync(openSync(file, 'a', 0o600));
+  chmodSync(file, 0o600);
+}
+
+/** `url` with `password` in it: what the replicas, the exporters' environment and backups use. */
+export function withPassword(url, password) {
+  if (password === undefined) return url;
+  const u = new URL(url);
+  u.password = password;
+  return u.toString();
+}
+
+/** `url` without its password, for anything printed or shown on the lab page. */
+export function redacted(url) {
+  const u = new URL(url);
+  if (u.password) u.password = '***';
+  return u.toString();
+}
+
 // Every start takes `track(name, pid, match)`, called right after the spawn: the pid file then
 // exists before the readiness wait, so an interrupted or failed start can still be cleaned up.
 
@@ -31,16 +52,17 @@ const ok = (url) => async () => (await httpStatus(url)) === 200;
  * as a primary of its own for a moment, until the Sentinels tell it to follow the new one; the
  * replicas never write to it, because they ask the Sentinels where the primary is.
  */
-export async function startPrivateRedis({ topology, paths, track, name = 'redis' }) {
+export async function startPrivateRedis({ topology, paths, track, secrets, name = 'redis' }) {
   const onSpawn = (pid) => track(name, pid, 'redis-server');
   const replicaOf = name === 'redis-replica' ? { host: '127.0.0.1', port: topology.redisPort } : undefined;
   const port = name === 'redis-replica' ? topology.redisHa.replicaPort : topology.redisPort;
-  const redis = await startRedis({ port, dir: join(paths.dir, name), onSpawn, replicaOf });
-  return { name, pid: redis.pid, log: redis.logFile, match: 'redis-server', url: redis.url };
+  const redis = await startRedis({ port, dir: join(paths.dir, name), password: secrets.redisPassword, maxmemoryMb: topology.redisMaxmemoryMb, onSpawn, replicaOf });
+  // `url` stays without the password (status, the lab page show it); `auth` names the secret.
+  return { name, pid: redis.pid, log: redis.logFile, match: 'redis-server', url: redis.url, auth: 'redisPassword' };
 }
 
 /** One of the three Sentinels of REDIS_MODE=sentinel; `fresh` on `up` (see startSentinel). */
-export async function startPrivateSentinel({ topology, paths, track, name, fresh = false }) {
+export async function startPrivateSentinel({ topology, paths, track, secrets, name, fresh = false }) {
   const sentinel = topology.redisHa.sentinels.find((s) => s.id === name);
   const onSpawn = (pid) => track(name, pid, 'redis');
   const started = await startSentinel({
@@ -49,10 +71,12 @@ export async function startPrivateSentinel({ topology, paths, track, name, fresh
     masterName: topology.redisHa.masterName,
     master: { host: '127.0.0.1', port: topology.redisPort },
     quorum: topology.redisHa.quorum,
+    password: secrets.sentinelPassword,
+    masterPassword: secrets.redisPassword,
     fresh,
     onSpawn,
   });
-  return { name, pid: started.pid, log: started.logFile, match: 'redis', url: started.url };
+  return { name, pid: started.pid, log: started.logFile, match: 'redis', url: started.url, auth: 'sentinelPassword' };
 }
 
 /** REDIS_SENTINELS for the replicas: where to ask for the primary. */
@@ -60,15 +84,16 @@ export function sentinelList(topology) {
   return topology.redisHa.sentinels.map((s) => `127.0.0.1:${s.port}`).join(',');
 }
 
-export async function startPrivatePostgres({ topology, paths, track }) {
+export async function startPrivatePostgres({ topology, paths, track, secrets }) {
   const onSpawn = (pid) => track('postgres', pid, 'postgres');
-  const pg = await startPostgres({ port: topology.postgresPort, dir: join(paths.dir, 'postgres'), timeoutMs: 60_000, onSpawn });
+  const pg = await startPostgres({ port: topology.postgresPort, dir: join(paths.dir, 'postgres'), password: secrets.postgresPassword, timeoutMs: 60_000, onSpawn });
   return {
     name: 'postgres',
     pid: pg.pid,
     log: pg.logFile,
     match: 'postgres',
     url: pg.url,
+    auth: 'postgresPassword',
     // PostgreSQL's "fast shutdown": disconnect clients rather than wait for them.
     stopSignal: 'SIGINT',
     stopTimeoutMs: 15_000,
@@ -81,7 +106,7 @@ export async function startPrivatePostgres({ topology, paths, track }) {
  */
 export async function runMigrations({ paths, databaseUrl }) {
   const log = join(paths.logDir, 'migrate.log');
-  const fd = openSync(log, 'a');
+  const fd = openSync(log, 'a', 0o600);
   try {
     const result = spawnSync(process.execPath, ['scripts/prisma.mjs', 'migrate', 'deploy'], {
       cwd: REPO_ROOT,
@@ -98,17 +123,30 @@ export async function runMigrations({ paths, databaseUrl }) {
   return log;
 }
 
-/** Environment for every replica; stored in state.json so `start app-N` reproduces it. */
-export function appEnvironment({ redisUrl, databaseUrl, sessionSecret, sentinels }) {
+/**
+ * Environment for every replica; stored in state.json (0600) so `start app-N` reproduces it. The
+ * URLs carry the private services' passwords: an environment is readable by the process's owner
+ * only (/proc/<pid>/environ), a command line by everyone.
+ */
+export function appEnvironment({ redisUrl, databaseUrl, sessionSecret, jwtKeys, sentinels }) {
   return {
     // REDIS_MODE=sentinel: the replicas find the primary through the Sentinels (REDIS_URL is
     // then only the first primary, used by the exporter and backups).
-    ...(sentinels ? { REDIS_SENTINELS: sentinels.list, REDIS_SENTINEL_NAME: sentinels.masterName } : {}),
+    ...(sentinels
+      ? {
+          REDIS_SENTINELS: sentinels.list,
+          REDIS_SENTINEL_NAME: sentinels.masterName,
+          REDIS_PASSWORD: sentinels.redisPassword,
+          REDIS_SENTINEL_PASSWORD: sentinels.sentinelPassword,
+        }
+      : {}),
     NODE_ENV: process.env.NODE_ENV || 'production',
     LOG_LEVEL: process.env.LOG_LEVEL || 'info',
     REDIS_URL: redisUrl,
     DATABASE_URL: databaseUrl,
     SESSION_SECRET: sessionSecret,
+    // Production refuses to derive the token key from SESSION_SECRET: one of the cluster's own.
+    JWT_KEYS: jwtKeys,
     MIGRATE_ON_START: 'true',
     // Longer than nginx's upstream keepalive_timeout (60 s), see nginx/nginx.conf.template.
     KEEP_ALIVE_TIMEOUT_MS: '65000',
@@ -158,6 +196,9 @@ export async function startNginx({ topology, paths, confFile, track }) {
   const errorLog = join(paths.logDir, 'nginx-error.log');
   const bin = which('nginx') ?? '/usr/sbin/nginx';
   const base = ['-p', prefix, '-c', confFile, '-e', errorLog];
+  // nginx opens its logs itself (0644); made first, they stay 0600. The access log has every
+  // request line in it, and nginx -t below would create the error log with the launcher's umask.
+  for (const file of [errorLog, join(paths.logDir, 'nginx-access.log')]) privateFile(file);
   const check = spawnSync(bin, [...base, '-t', '-q'], { encoding: 'utf8' });
   if (check.status !== 0) throw new Error(`nginx -t rejected ${confFile}:\n${check.stderr.trim()}`);
   const log = join(paths.logDir, 'nginx.log');
@@ -172,16 +213,23 @@ export async function startNginx({ topology, paths, confFile, track }) {
   return { name: 'nginx', pid: child.pid, log: errorLog, match: 'nginx', url, statusUrl };
 }
 
-/** Exporter command lines for the Debian packages' binaries. */
+/**
+ * Exporter command lines for the Debian packages' binaries. Where to scrape and with which
+ * password go in the environment (REDIS_ADDR / REDIS_PASSWORD, DATA_SOURCE_NAME), never in the
+ * arguments: `ps` shows every process's arguments to every local user.
+ */
 export function exporterSpecs(topology, { redisUrl, databaseUrl }) {
   const pgDsn = databaseUrl.includes('sslmode=') ? databaseUrl : `${databaseUrl}${databaseUrl.includes('?') ? '&' : '?'}sslmode=disable`;
+  const redis = new URL(redisUrl);
+  const redisPassword = decodeURIComponent(redis.password);
+  redis.password = '';
   return [
     {
       name: 'redis-exporter',
       bin: 'prometheus-redis-exporter',
       port: topology.exporters.redis,
-      args: [`-redis.addr=${redisUrl}`, `-web.listen-address=127.0.0.1:${topology.exporters.redis}`],
-      env: {},
+      args: [`-web.listen-address=127.0.0.1:${topology.exporters.redis}`],
+      env: { REDIS_ADDR: redis.toString(), ...(redisPassword ? { REDIS_PASSWORD: redisPassword } : {}) },
     },
     {
       name: 'postgres-exporter',
@@ -220,8 +268,9 @@ export async function startPrometheus({ topology, paths, confFile, track }) {
       `--config.file=${confFile}`,
       `--storage.tsdb.path=${join(paths.dir, 'prometheus-data')}`,
       '--storage.tsdb.retention.time=2d',
-      `--web.listen-address=0.0.0.0:${topology.prometheusPort}`,
-      '--web.enable-lifecycle',
+      // Loopback unless PROMETHEUS_HOST=0.0.0.0, and no lifecycle API: with it, any web page a
+      // student opens could stop Prometheus with a cross-site form POST to /-/quit.
+      `--web.listen-address=${topology.prometheusHost}:${topology.prometheusPort}`,
     ],
     { logFile: log },
   );
@@ -263,13 +312,14 @@ export async function startLab({ topology, paths, track, lab }) {
   return { name: 'lab', pid: child.pid, log, match: LAB_ENTRY, url };
 }
 
-/** One readiness probe per kind of component, for `status`. */
-export async function probe(record) {
+/** One readiness probe per kind of component, for `status`; `secrets` are the cluster's passwords. */
+export async function probe(record, secrets = {}) {
+  const password = record.auth ? secrets[record.auth] : undefined;
   // Redis, its replica and the Sentinels all answer PING.
-  if (record.url?.startsWith('redis://')) return redisPing(new URL(record.url).port);
+  if (record.url?.startsWith('redis://')) return redisPing(Number(new URL(record.url).port), { password });
   if (record.name === 'postgres') {
     try {
-      await pgQuery({ port: Number(new URL(record.url).port), sql: 'SELECT 1' });
+      await pgQuery({ port: Number(new URL(record.url).port), password, sql: 'SELECT 1' });
       return true;
     } catch {
       return false;

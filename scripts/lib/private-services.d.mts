@@ -10,4 +10,4 @@ export function findFreePort(): Promise<number>;
 export function isPortOpen(host: string, port: number, timeoutMs?: number): Promise<boolean>;
 export function redisPing(port: number, host?: string, timeoutMs?: number): Promise<boolean>;
 /** A private redis-server on 127.0.0.1:port with its AOF, log and pid file in `dir`. */
-export function startRedis(options: { port: number; dir: string; timeoutMs?: number }): Promise<StartedRedis>;
+export function startRedis(options: { port: number; dir: string; password?: string; maxmemoryMb?: number; timeoutMs?: number }): Promise<StartedRedis>;

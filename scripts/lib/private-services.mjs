@@ -2,8 +2,7 @@
 // installed binaries on their own ports, with all state under a directory we own, so they never
 // touch (or depend on) a system-wide service. Plain ESM, no npm dependencies.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createHash } from 'node:crypto';
+import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import net from 'node:net';
@@ -12,6 +11,20 @@ import { findFreePort, isPortOpen, readPidFile, spawnDetached, stopPid, waitFor 
 export { findFreePort, isPortOpen };
 
 const LOCALHOST = '127.0.0.1';
+
+/**
+ * Passwords the launcher generates are hex (cluster-state.mjs); anything else is refused before
+ * it reaches a config file, an SQL statement or a RESP command.
+ */
+function assertPassword(password, what) {
+  if (password !== undefined && !/^[A-Za-z0-9_-]{16,128}$/.test(password)) throw new Error(`${what}: a password must be 16-128 letters, digits, - or _`);
+}
+
+/** A folder only its owner may enter, whatever the umask made of it (and if it existed before). */
+function privateDir(dir) {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  chmodSync(dir, 0o700);
+}
 
 /** Absolute path of `name` on PATH, or undefined. */
 export function which(name) {
@@ -38,9 +51,9 @@ async function assertPortFree(port, what, envName) {
  * module loads before `npm ci` has run, but the launcher installs npm dependencies before it
  * starts or queries PostgreSQL.
  */
-export async function pgQuery({ host = LOCALHOST, port, user = 'postgres', database = 'postgres', sql, timeoutMs = 2_000 }) {
+export async function pgQuery({ host = LOCALHOST, port, user = 'postgres', password, database = 'postgres', sql, timeoutMs = 2_000 }) {
   const { default: pg } = await import('pg');
-  const client = new pg.Client({ host, port, user, database, connectionTimeoutMillis: timeoutMs, query_timeout: timeoutMs });
+  const client = new pg.Client({ host, port, user, password, database, connectionTimeoutMillis: timeoutMs, query_timeout: timeoutMs });
   try {
     await client.connect();
     return (await client.query(sql)).rows;
@@ -50,21 +63,30 @@ export async function pgQuery({ host = LOCALHOST, port, user = 'postgres', datab
 }
 
 /**
- * Sends one inline command over RESP and resolves with the raw reply once `complete(reply)` says
- * it has all of it, or undefined when nothing (complete) came within `timeoutMs`.
+ * Sends one inline command over RESP (after AUTH when a password is given) and resolves with
+ * the raw reply to the command once `complete(reply)` says it has all of it, or undefined when
+ * nothing (complete) came within `timeoutMs`, or the password was refused.
  */
-function redisRaw(port, command, complete, host = LOCALHOST, timeoutMs = 500) {
+function redisRaw(port, command, complete, { host = LOCALHOST, password, timeoutMs = 500 } = {}) {
   return new Promise((resolveReply) => {
     const socket = net.connect({ host, port });
     let reply = '';
+    let authenticated = password === undefined;
     const done = (value) => {
       socket.destroy();
       resolveReply(value);
     };
     socket.setTimeout(timeoutMs, () => done(undefined));
-    socket.once('connect', () => socket.write(`${command}\r\n`));
+    socket.once('connect', () => socket.write(`${password === undefined ? '' : `AUTH ${password}\r\n`}${command}\r\n`));
     socket.on('data', (chunk) => {
       reply += chunk.toString();
+      if (!authenticated) {
+        const end = reply.indexOf('\r\n');
+        if (end < 0) return;
+        if (!reply.startsWith('+OK')) return done(undefined);
+        authenticated = true;
+        reply = reply.slice(end + 2);
+      }
       if (complete(reply)) done(reply);
     });
     socket.once('error', () => done(undefined));
@@ -72,15 +94,15 @@ function redisRaw(port, command, complete, host = LOCALHOST, timeoutMs = 500) {
 }
 
 /** Sends PING over RESP and resolves true on +PONG. */
-export async function redisPing(port, host = LOCALHOST, timeoutMs = 500) {
-  const reply = await redisRaw(port, 'PING', (r) => r.includes('\r\n'), host, timeoutMs);
+export async function redisPing(port, { host = LOCALHOST, password, timeoutMs = 500 } = {}) {
+  const reply = await redisRaw(port, 'PING', (r) => r.includes('\r\n'), { host, password, timeoutMs });
   return reply?.startsWith('+PONG') ?? false;
 }
 
 /** 'primary' | 'replica' | 'sentinel' from the ROLE command, or undefined when it does not answer. */
-export async function redisRole(port, host = LOCALHOST, timeoutMs = 500) {
+export async function redisRole(port, { host = LOCALHOST, password, timeoutMs = 500 } = {}) {
   // ROLE answers an array whose first element names the role; its first line is enough.
-  const reply = await redisRaw(port, 'ROLE', (r) => /\r\n\$\d+\r\n\w+\r\n/.test(r) || r.startsWith('-'), host, timeoutMs);
+  const reply = await redisRaw(port, 'ROLE', (r) => /\r\n\$\d+\r\n\w+\r\n/.test(r) || r.startsWith('-'), { host, password, timeoutMs });
   const role = reply?.match(/\r\n\$\d+\r\n(\w+)\r\n/)?.[1];
   return { master: 'primary', slave: 'replica', sentinel: 'sentinel' }[role];
 }
@@ -103,23 +125,51 @@ export async function redisRole(port, host = LOCALHOST, timeoutMs = 500) {
  * from memory — the documented way to switch a dataset to AOF. (Started with the AOF on and no
  * AOF yet, Redis 7 would ignore the RDB and start empty.)
  *
+ * Who may get in: with `password`, every client must AUTH (`requirepass`); a replica — and in
+ * REDIS_MODE=sentinel any of the pair may become one — authenticates to its primary with it
+ * (`masterauth`). The password is in `redis.conf` in `dir`
+ * (0600, in a 0700 folder), never on the command line, where `ps` would show it to every local
+ * user. The folder is private, and the process runs with umask 077 (spawnDetached), so the AOF
+ * files are not world-readable either.
+ *
+ * Teaching note: `maxmemory` with `maxmemory-policy noeviction`. Without a bound a loop of
+ * session creations grows Redis until the machine's memory runs out; with an evicting policy a
+ * full Redis would drop keys — sessions — without telling anyone. noeviction refuses writes
+ * instead, and the replicas answer 503 REDIS_FULL: loud, and nothing stored is lost.
+ *
  * Log and pid file live in `dir`. Resolves once PING answers (after the AOF is loaded).
  * `onSpawn(pid)`, if given, hears the pid at once, so a caller interrupted mid-start can stop it.
  */
-export async function startRedis({ port, dir, timeoutMs = 10_000, onSpawn, replicaOf }) {
+export async function startRedis({ port, dir, password, maxmemoryMb = 256, timeoutMs = 10_000, onSpawn, replicaOf }) {
   const bin = which('redis-server');
   if (!bin) {
     throw new Error('redis-server not found on PATH — install it with: sudo apt-get install -y redis-server');
   }
+  assertPassword(password, 'Redis');
   await assertPortFree(port, 'Redis', 'REDIS_PORT');
   const absDir = resolve(dir);
-  mkdirSync(absDir, { recursive: true });
+  privateDir(absDir);
   const logFile = join(absDir, 'redis.log');
   const pidFile = join(absDir, 'redis.pid');
+  const confFile = join(absDir, 'redis.conf');
   const seedFromRdb = existsSync(join(absDir, 'dump.rdb')) && !existsSync(join(absDir, 'appendonlydir'));
+  writeFileSync(
+    confFile,
+    [
+      '# Written by the statelab launcher at every start (scripts/lib/private-services.mjs).',
+      // masterauth on the primary too: after a failover Sentinel makes it a replica of the new one.
+      ...(password === undefined ? [] : [`requirepass ${password}`, `masterauth ${password}`]),
+      `maxmemory ${maxmemoryMb}mb`,
+      'maxmemory-policy noeviction',
+      '',
+    ].join('\n'),
+    { mode: 0o600 },
+  );
+  chmodSync(confFile, 0o600);
   const child = spawnDetached(
     bin,
     [
+      confFile,
       '--port', String(port),
       '--bind', LOCALHOST,
       '--save', '',
@@ -138,10 +188,10 @@ export async function startRedis({ port, dir, timeoutMs = 10_000, onSpawn, repli
   onSpawn?.(pid);
   const stop = () => stopPid(pid, { signal: 'SIGTERM', timeoutMs: 5_000 });
   try {
-    await waitFor(`Redis on port ${port}`, () => redisPing(port), { timeoutMs, child, logFile });
+    await waitFor(`Redis on port ${port}`, () => redisPing(port, { password }), { timeoutMs, child, logFile });
     if (seedFromRdb) {
-      redisCli(port, ['CONFIG', 'SET', 'appendonly', 'yes']);
-      await waitFor(`Redis on port ${port} writing its AOF from the loaded RDB`, () => aofWritten(port), { timeoutMs: 60_000, child, logFile });
+      redisCli(port, ['CONFIG', 'SET', 'appendonly', 'yes'], { password });
+      await waitFor(`Redis on port ${port} writing its AOF from the loaded RDB`, () => aofWritten(port, password), { timeoutMs: 60_000, child, logFile });
       // From now on the AOF is the one copy; a stale RDB beside it would only mislead.
       rmSync(join(absDir, 'dump.rdb'), { force: true });
     }
@@ -166,15 +216,17 @@ export async function startRedis({ port, dir, timeoutMs = 10_000, onSpawn, repli
  * the replicas), so a restarted Sentinel knows what the others decided. `fresh: true` writes the
  * file anew (a new cluster); otherwise an existing file is kept.
  */
-export async function startSentinel({ port, dir, masterName, master, quorum, fresh = false, timeoutMs = 10_000, onSpawn }) {
+export async function startSentinel({ port, dir, masterName, master, quorum, password, masterPassword, fresh = false, timeoutMs = 10_000, onSpawn }) {
   const sentinelBin = which('redis-sentinel');
   const serverBin = which('redis-server');
   if (!sentinelBin && !serverBin) {
     throw new Error('redis-sentinel not found on PATH — install it with: sudo apt-get install -y redis-sentinel');
   }
+  assertPassword(password, 'Redis Sentinel');
+  assertPassword(masterPassword, 'Redis Sentinel (the primary)');
   await assertPortFree(port, 'Redis Sentinel', 'SENTINEL_PORT');
   const absDir = resolve(dir);
-  mkdirSync(absDir, { recursive: true });
+  privateDir(absDir);
   const confFile = join(absDir, 'sentinel.conf');
   if (fresh || !existsSync(confFile)) {
     writeFileSync(
@@ -189,17 +241,24 @@ export async function startSentinel({ port, dir, masterName, master, quorum, fre
         `sentinel down-after-milliseconds ${masterName} 1000`,
         `sentinel failover-timeout ${masterName} 5000`,
         `sentinel parallel-syncs ${masterName} 1`,
+        // Clients (the replicas, the launcher) must AUTH; the Sentinels authenticate to each other
+        // with the same password (sentinel-pass) and to the Redis pair with its own (auth-pass).
+        ...(password === undefined ? [] : [`requirepass ${password}`, `sentinel sentinel-pass ${password}`]),
+        ...(masterPassword === undefined ? [] : [`sentinel auth-pass ${masterName} ${masterPassword}`]),
         '',
       ].join('\n'),
+      { mode: 0o600 },
     );
   }
+  // Sentinel rewrites this file as it learns; whatever it did, only its owner may read it.
+  chmodSync(confFile, 0o600);
   const logFile = join(absDir, 'sentinel.log');
   // Debian's redis-sentinel is redis-server started in Sentinel mode; either binary will do.
   const child = sentinelBin ? spawnDetached(sentinelBin, [confFile], { logFile, cwd: absDir }) : spawnDetached(serverBin, [confFile, '--sentinel'], { logFile, cwd: absDir });
   const { pid } = child;
   onSpawn?.(pid);
   try {
-    await waitFor(`Sentinel on port ${port}`, () => redisPing(port), { timeoutMs, child, logFile });
+    await waitFor(`Sentinel on port ${port}`, () => redisPing(port, { password }), { timeoutMs, child, logFile });
   } catch (err) {
     await stopPid(pid, { signal: 'SIGTERM', timeoutMs: 5_000 });
     throw err;
@@ -207,22 +266,28 @@ export async function startSentinel({ port, dir, masterName, master, quorum, fre
   return { url: `redis://${LOCALHOST}:${port}`, pid, logFile, stop: () => stopPid(pid, { signal: 'SIGTERM', timeoutMs: 5_000 }) };
 }
 
-/** Runs one redis-cli command against 127.0.0.1:port; resolves with its output, throws on an error reply. */
-export function redisCli(port, args, { host = LOCALHOST } = {}) {
+/**
+ * Runs one redis-cli command against 127.0.0.1:port; resolves with its output, throws on an error
+ * reply. The password goes in REDISCLI_AUTH, never `-a`: an argument is visible in `ps`.
+ */
+export function redisCli(port, args, { host = LOCALHOST, password } = {}) {
   const bin = which('redis-cli');
   if (!bin) throw new Error('redis-cli not found on PATH — install it with: sudo apt-get install -y redis-tools');
-  const result = spawnSync(bin, ['-h', host, '-p', String(port), ...args], { encoding: 'utf8', timeout: 60_000 });
+  const env = { ...process.env };
+  if (password === undefined) delete env.REDISCLI_AUTH;
+  else env.REDISCLI_AUTH = password;
+  const result = spawnSync(bin, ['-h', host, '-p', String(port), ...args], { encoding: 'utf8', timeout: 60_000, env });
   const out = (result.stdout ?? '').trim();
-  if (result.status !== 0 || /^(ERR|WRONGTYPE|LOADING|NOAUTH)/m.test(out)) {
+  if (result.status !== 0 || /^(ERR|WRONGTYPE|LOADING|NOAUTH|WRONGPASS)/m.test(out)) {
     throw new Error(`redis-cli ${args.join(' ')}: ${result.error?.message ?? (out || result.stderr.trim())}`);
   }
   return out;
 }
 
 /** True once AOF is on and no rewrite is pending or running (the rewrite succeeded). */
-function aofWritten(port) {
+function aofWritten(port, password) {
   const info = Object.fromEntries(
-    redisCli(port, ['INFO', 'persistence'])
+    redisCli(port, ['INFO', 'persistence'], { password })
       .split(/\r?\n/)
       .filter((line) => line.includes(':'))
       .map((line) => line.split(':')),
@@ -285,20 +350,62 @@ function traversableBy(path, user) {
   }
 }
 
+/** Where a root launcher keeps the path of the fallback data folder it made (see startPostgres). */
+const FALLBACK_RECORD = 'data-location';
+
 /**
- * Starts a private PostgreSQL on 127.0.0.1:port with its cluster in `dir/data` (initdb with
- * trust auth and superuser `postgres` the first time), waits until it accepts connections and
- * creates the database `statelab`.
+ * The fallback folder recorded in `dir`, if it is still one that `runAs` alone owns: a real
+ * folder (not a symlink), owned by that user, mode 0700. Anything else is not trusted.
+ */
+function recordedFallback(dir, runAs) {
+  const record = join(dir, FALLBACK_RECORD);
+  if (!existsSync(record)) return undefined;
+  const folder = readFileSync(record, 'utf8').trim();
+  try {
+    const st = lstatSync(folder);
+    if (st.isDirectory() && st.uid === runAs.uid && (st.mode & 0o777) === 0o700) return folder;
+  } catch {
+    // gone (a reboot cleaned the temp dir): a new one is made
+  }
+  return undefined;
+}
+
+/** The fallback data folder of a private PostgreSQL started from `dir`, if it has one (for `down --clean`). */
+export function postgresFallbackFolder(dir) {
+  const record = join(resolve(dir), FALLBACK_RECORD);
+  return existsSync(record) ? readFileSync(record, 'utf8').trim() : undefined;
+}
+
+const SCRAM_HBA = [
+  '# Written by the statelab launcher: every connection proves the password (SCRAM), none is trusted.',
+  'local all all scram-sha-256',
+  `host all all ${LOCALHOST}/32 scram-sha-256`,
+  'host all all ::1/128 scram-sha-256',
+  '',
+].join('\n');
+
+/**
+ * Starts a private PostgreSQL on 127.0.0.1:port with its cluster in `dir/data` (initdb the first
+ * time), waits until it accepts connections and creates the database `statelab`.
+ *
+ * Who may get in: the superuser `postgres` has `password`, and every connection, local socket
+ * included, must prove it (scram-sha-256). Trust auth would let every local user of the machine
+ * in as the superuser. initdb reads the password from a file (0600, removed right after), never
+ * from its command line. A data folder made before passwords existed (trust) is switched over
+ * on its first start: the password is set, pg_hba.conf rewritten, the configuration reloaded.
  *
  * Running as root: postgres refuses to run as root ("root execution of the PostgreSQL server is
  * not permitted"), and CI and fresh machines here run as root. So initdb and postgres are
  * spawned with the uid/gid of the `postgres` system user (created by Debian's postgresql
  * package; `nobody` as a fallback) via node's spawn `uid`/`gid` options — no runuser/sudo needed,
  * the pid we hold is postgres itself — and the directory is chowned to that user. If that user
- * cannot reach `dir` (e.g. it is under /root, mode 700), the cluster lives under the system
- * temp dir instead and that is reported in `dataDir`.
+ * cannot reach `dir` (e.g. it is under /root, mode 700), the cluster lives in a fresh private
+ * folder under the system temp dir instead (mkdtemp: a random name, mode 0700, made by us — a
+ * name derived from `dir` could be created first by any local user, who would then own the
+ * database's folder); its path is recorded in `dir` so the next start finds the same data, and
+ * it is reported in `dataDir`.
  */
-export async function startPostgres({ port, dir, database = 'statelab', timeoutMs = 30_000, onSpawn }) {
+export async function startPostgres({ port, dir, password, database = 'statelab', timeoutMs = 30_000, onSpawn }) {
   const binDir = findPostgresBinDir();
   if (!binDir) {
     throw new Error(
@@ -306,38 +413,51 @@ export async function startPostgres({ port, dir, database = 'statelab', timeoutM
         'install them with: sudo apt-get install -y postgresql (or set POSTGRES_BIN_DIR)',
     );
   }
+  if (password === undefined) throw new Error('PostgreSQL: a password for its superuser is required');
+  assertPassword(password, 'PostgreSQL');
   await assertPortFree(port, 'PostgreSQL', 'POSTGRES_PORT');
-  let absDir = resolve(dir);
-  mkdirSync(absDir, { recursive: true });
-  const logFile = join(absDir, 'postgres.log');
+  const givenDir = resolve(dir);
+  let absDir = givenDir;
+  privateDir(absDir);
 
   let runAs;
   if (process.getuid?.() === 0) {
     runAs = lookupUser('postgres') ?? lookupUser('nobody');
     if (!runAs) throw new Error('running as root, but there is no `postgres` or `nobody` user to run PostgreSQL as');
+    // The folder is that user's own (0700 keeps everyone else out and lets it in); what must
+    // still be checked is the way there.
+    spawnSync('chown', [`${runAs.uid}:${runAs.gid}`, givenDir], { stdio: 'ignore' });
     if (!traversableBy(join(absDir, 'data'), runAs)) {
-      const hash = createHash('sha256').update(absDir).digest('hex').slice(0, 12);
-      absDir = join(tmpdir(), `statelab-pg-${hash}`);
-      mkdirSync(absDir, { recursive: true, mode: 0o700 });
+      absDir = recordedFallback(givenDir, runAs) ?? mkdtempSync(join(tmpdir(), 'statelab-pg-'));
+      writeFileSync(join(givenDir, FALLBACK_RECORD), `${absDir}\n`, { mode: 0o600 });
     }
     spawnSync('chown', ['-R', `${runAs.uid}:${runAs.gid}`, absDir], { stdio: 'ignore' });
   }
+  const logFile = join(absDir, 'postgres.log');
   const dataDir = join(absDir, 'data');
   const ids = runAs ? { uid: runAs.uid, gid: runAs.gid } : {};
   const env = { ...process.env, LC_ALL: 'C', LANG: 'C' };
 
   if (!existsSync(join(dataDir, 'PG_VERSION'))) {
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-    if (runAs) spawnSync('chown', [`${runAs.uid}:${runAs.gid}`, dataDir], { stdio: 'ignore' });
-    const init = spawnSync(
-      join(binDir, 'initdb'),
-      ['-D', dataDir, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-locale', '--no-sync'],
-      { ...ids, env, encoding: 'utf8', timeout: 120_000 },
-    );
-    if (init.status !== 0) {
-      throw new Error(`initdb failed (${init.error?.message ?? `exit ${init.status}`}): ${(init.stderr || init.stdout || '').trim()}`);
+    const pwfile = join(absDir, '.initdb-password');
+    writeFileSync(pwfile, `${password}\n`, { mode: 0o600 });
+    if (runAs) spawnSync('chown', [`${runAs.uid}:${runAs.gid}`, dataDir, pwfile], { stdio: 'ignore' });
+    try {
+      const init = spawnSync(
+        join(binDir, 'initdb'),
+        ['-D', dataDir, '-U', 'postgres', '--auth=scram-sha-256', `--pwfile=${pwfile}`, '-E', 'UTF8', '--no-locale', '--no-sync'],
+        { ...ids, env, encoding: 'utf8', timeout: 120_000 },
+      );
+      if (init.status !== 0) {
+        throw new Error(`initdb failed (${init.error?.message ?? `exit ${init.status}`}): ${(init.stderr || init.stdout || '').trim()}`);
+      }
+    } finally {
+      rmSync(pwfile, { force: true });
     }
   }
+  const hbaFile = join(dataDir, 'pg_hba.conf');
+  const trusting = /^\s*(local|host)\S*\s.*\btrust\b/m.test(readFileSync(hbaFile, 'utf8'));
 
   // A unix socket path is limited to 107 bytes; when `dir` is too deep we go TCP-only.
   const socketDir = join(absDir, `.s.PGSQL.${port}`).length < 100 ? absDir : '';
@@ -357,12 +477,18 @@ export async function startPostgres({ port, dir, database = 'statelab', timeoutM
   // SIGINT is PostgreSQL's "fast shutdown": it disconnects clients instead of waiting for them.
   const stop = () => stopPid(pid, { signal: 'SIGINT', timeoutMs: 15_000 });
   try {
-    await waitFor(`PostgreSQL on port ${port}`, async () => (await pgQuery({ port, sql: 'SELECT 1' })).length === 1, {
+    await waitFor(`PostgreSQL on port ${port}`, async () => (await pgQuery({ port, password, sql: 'SELECT 1' })).length === 1, {
       timeoutMs,
       child,
       logFile,
     });
-    await createDatabase(port, database);
+    if (trusting) {
+      await pgQuery({ port, sql: `ALTER ROLE postgres PASSWORD '${password}'` });
+      writeFileSync(hbaFile, SCRAM_HBA, { mode: 0o600 });
+      if (runAs) spawnSync('chown', [`${runAs.uid}:${runAs.gid}`, hbaFile], { stdio: 'ignore' });
+      await pgQuery({ port, password, sql: 'SELECT pg_reload_conf()' });
+    }
+    await createDatabase(port, database, { password });
   } catch (err) {
     await stop();
     throw err;
@@ -371,10 +497,10 @@ export async function startPostgres({ port, dir, database = 'statelab', timeoutM
 }
 
 /** CREATE DATABASE, tolerating "already exists" (SQLSTATE 42P04). */
-export async function createDatabase(port, database, host = LOCALHOST) {
+export async function createDatabase(port, database, { host = LOCALHOST, password } = {}) {
   if (!/^[a-z_][a-z0-9_]*$/.test(database)) throw new Error(`unsafe database name: ${database}`);
   try {
-    await pgQuery({ host, port, sql: `CREATE DATABASE ${database}`, timeoutMs: 10_000 });
+    await pgQuery({ host, port, password, sql: `CREATE DATABASE ${database}`, timeoutMs: 10_000 });
   } catch (err) {
     if (err.code !== '42P04') throw err;
   }

@@ -1,7 +1,7 @@
 // Process helpers shared by the launcher and the private Redis/PostgreSQL starters.
 // Plain ESM, no npm dependencies: these run before `npm ci` may have happened.
 import { execFileSync, spawn } from 'node:child_process';
-import { openSync, closeSync, mkdirSync, readdirSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { openSync, closeSync, fchmodSync, mkdirSync, readdirSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import net from 'node:net';
 
@@ -122,16 +122,27 @@ export async function stopPid(pid, { signal = 'SIGTERM', timeoutMs = 10_000 } = 
   while (isPidAlive(pid) && Date.now() < killDeadline) await sleep(50);
 }
 
+/** Files a service creates are its owner's alone: logs, Redis's AOF, nginx's temp files, Prometheus's data. */
+const SERVICE_UMASK = 0o077;
+
 /**
  * Spawns a long-running process detached from the caller (own session, no TTY, no stdin),
  * with stdout and stderr appended to `logFile`. The child survives the caller's exit, which is
  * what `cluster up` needs; `demo` stops it explicitly on Ctrl-C.
  * Resolves with the ChildProcess; `child.exitInfo` is filled in if it exits early.
+ *
+ * The log is 0600 and the child starts with umask 077, so nothing it writes is readable by other
+ * local users: a log line may carry a request's path, a cookie name, an error with a URL. Node
+ * forks inside spawn(), so the umask set around it is the child's; the caller's is put back
+ * at once (this runs on a main thread: the launcher's, or the lab controller's).
  */
 export function spawnDetached(command, args, { logFile, env = process.env, cwd, uid, gid } = {}) {
-  mkdirSync(dirname(logFile), { recursive: true });
-  const fd = openSync(logFile, 'a');
+  mkdirSync(dirname(logFile), { recursive: true, mode: 0o700 });
+  const fd = openSync(logFile, 'a', 0o600);
+  const previousUmask = process.umask(SERVICE_UMASK);
   try {
+    // An existing log (a restart) keeps its inode: make it private too.
+    fchmodSync(fd, 0o600);
     const child = spawn(command, args, {
       cwd,
       env,
@@ -150,6 +161,7 @@ export function spawnDetached(command, args, { logFile, env = process.env, cwd, 
     child.unref();
     return child;
   } finally {
+    process.umask(previousUmask);
     closeSync(fd);
   }
 }

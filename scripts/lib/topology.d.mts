@@ -19,6 +19,10 @@ export interface Topology {
   postgresPort: number;
   exporters: { redis: number; postgres: number; nginx: number };
   rateLimit: { rps: number; burst: number };
+  /** PROMETHEUS_HOST: loopback unless asked. */
+  prometheusHost: '127.0.0.1' | '0.0.0.0';
+  /** The private Redis's maxmemory (REDIS_MAXMEMORY_MB). */
+  redisMaxmemoryMb: number;
   /** Set when the cluster uses an outside Redis / PostgreSQL instead of private ones. */
   redisUrl: string | undefined;
   databaseUrl: string | undefined;

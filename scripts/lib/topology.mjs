@@ -22,7 +22,11 @@ export const SETTINGS = [
   ['NGINX_EXPORTER_PORT', 9113, 'prometheus-nginx-exporter'],
   ['NGINX_RATE_LIMIT_RPS', 20000, 'nginx limit_req rate per client address (requests/s); 0 disables it'],
   ['NGINX_RATE_LIMIT_BURST', 40000, 'nginx limit_req burst per client address'],
+  ['REDIS_MAXMEMORY_MB', 256, 'private Redis memory bound; full, it refuses writes (noeviction) and the replicas answer 503 REDIS_FULL'],
 ];
+
+/** Where Prometheus may listen: loopback unless asked (it has no login of its own). */
+export const PROMETHEUS_HOSTS = ['127.0.0.1', '0.0.0.0'];
 
 function intFromEnv(env, name, fallback, { min, max }) {
   const raw = env[name];
@@ -56,6 +60,8 @@ export function loadTopology(env = process.env) {
     throw new Error('REDIS_MODE=sentinel starts its own primary, replica and three Sentinels: unset REDIS_URL');
   }
   const sentinelPort = get('SENTINEL_PORT', { min: 1, max: 65533 });
+  const prometheusHost = env.PROMETHEUS_HOST || '127.0.0.1';
+  if (!PROMETHEUS_HOSTS.includes(prometheusHost)) throw new Error(`PROMETHEUS_HOST=${prometheusHost} is not one of ${PROMETHEUS_HOSTS.join(', ')}`);
   const topology = {
     replicas,
     redisMode,
@@ -71,6 +77,8 @@ export function loadTopology(env = process.env) {
     nginxPort: get('NGINX_PORT'),
     nginxStatusPort: get('NGINX_STATUS_PORT'),
     prometheusPort: get('PROMETHEUS_PORT'),
+    prometheusHost,
+    redisMaxmemoryMb: get('REDIS_MAXMEMORY_MB', { min: 16, max: 1_048_576 }),
     labPort: get('LAB_PORT'),
     redisPort: get('REDIS_PORT'),
     postgresPort: get('POSTGRES_PORT'),
@@ -123,12 +131,14 @@ export function topologyEnv(topology) {
     NGINX_EXPORTER_PORT: topology.exporters.nginx,
     NGINX_RATE_LIMIT_RPS: topology.rateLimit.rps,
     NGINX_RATE_LIMIT_BURST: topology.rateLimit.burst,
+    REDIS_MAXMEMORY_MB: topology.redisMaxmemoryMb,
   };
   const missing = SETTINGS.map(([name]) => name).filter((name) => !(name in values));
   if (missing.length) throw new Error(`topologyEnv: no value for ${missing.join(', ')}`);
   return {
     ...Object.fromEntries(Object.entries(values).map(([name, value]) => [name, String(value)])),
     REDIS_MODE: topology.redisMode,
+    PROMETHEUS_HOST: topology.prometheusHost,
     REDIS_URL: topology.redisUrl ?? '',
     DATABASE_URL: topology.databaseUrl ?? '',
     CLUSTER_DIR: topology.clusterDir,

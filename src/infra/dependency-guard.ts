@@ -37,8 +37,25 @@ export async function guardRedis<T>(operation: () => Promise<T>, ms: number): Pr
   }
 }
 
+/**
+ * Teaching note: Redis answers a write with OOM once `maxmemory` is reached under the
+ * `noeviction` policy. That is a choice, not a failure: with an evicting policy Redis would drop
+ * keys — sessions among them — to make room, and a student would be logged out at random with
+ * nothing in any log. Refused writes are loud (503 REDIS_FULL) and lose nothing already stored.
+ */
+const OUT_OF_MEMORY = /^OOM\b/;
+
+/** An OOM reply, or a MULTI that Redis discarded because a command in it got one (ioredis's previousErrors). */
+function outOfMemory(cause: unknown): boolean {
+  if (!(cause instanceof Error)) return false;
+  const previous = (cause as Error & { previousErrors?: unknown[] }).previousErrors ?? [];
+  return OUT_OF_MEMORY.test(cause.message) || previous.some((err) => err instanceof Error && OUT_OF_MEMORY.test(err.message));
+}
+
 export function redisUnavailable(cause: unknown): AppError {
-  return cause instanceof AppError ? cause : new AppError('REDIS_UNAVAILABLE', undefined, undefined, { cause });
+  if (cause instanceof AppError) return cause;
+  if (outOfMemory(cause)) return new AppError('REDIS_FULL', undefined, undefined, { cause });
+  return new AppError('REDIS_UNAVAILABLE', undefined, undefined, { cause });
 }
 
 /**

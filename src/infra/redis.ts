@@ -1,11 +1,22 @@
 import { Redis, type RedisOptions } from 'ioredis';
 
-/** Where Redis is: one address, or the Sentinels that know the current primary. */
-export type RedisTarget = string | { sentinels: { host: string; port: number }[]; name: string };
+/**
+ * Where Redis is: one address (its password in the URL), or the Sentinels that know the current
+ * primary, with the primary's password and the Sentinels' own.
+ */
+export type RedisTarget = string | { sentinels: { host: string; port: number }[]; name: string; password?: string; sentinelPassword?: string };
 
 /** The target a replica's configuration names: Sentinels when REDIS_SENTINELS is set. */
-export function redisTargetOf(config: { redisUrl: string; redisSentinels?: { host: string; port: number }[]; redisSentinelName: string }): RedisTarget {
-  return config.redisSentinels ? { sentinels: config.redisSentinels, name: config.redisSentinelName } : config.redisUrl;
+export function redisTargetOf(config: {
+  redisUrl: string;
+  redisSentinels?: { host: string; port: number }[];
+  redisSentinelName: string;
+  redisPassword?: string;
+  redisSentinelPassword?: string;
+}): RedisTarget {
+  return config.redisSentinels
+    ? { sentinels: config.redisSentinels, name: config.redisSentinelName, password: config.redisPassword, sentinelPassword: config.redisSentinelPassword }
+    : config.redisUrl;
 }
 
 /**
@@ -50,6 +61,8 @@ export function createRedis(target: RedisTarget, timeoutMs: number): Redis {
           ...options,
           sentinels: target.sentinels,
           name: target.name,
+          password: target.password,
+          sentinelPassword: target.sentinelPassword,
           failoverDetector: true,
           sentinelCommandTimeout: timeoutMs,
           sentinelRetryStrategy: (attempt) => Math.min(attempt * 200, 1000),

@@ -2,10 +2,14 @@
 // healthcheck healthy, the lessons through the nginx port published on 127.0.0.1, Prometheus
 // sees every target, data outlives a Redis restart, and `down -v` leaves nothing behind.
 // One file on purpose: the steps share one running project and must run in this order.
-import { IMAGE, docker, leftovers, lines, run, sleep, suiteInfo, waitFor } from './docker';
-import { COMPOSE_PROJECT, COMPOSE_SERVICES, composeArgs, composeEnv } from './project';
-import { testClient, tally } from '../support/e2e-cluster';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import type { SimulatedClient } from '../../cluster/simulated-client';
+import { testClient, tally } from '../support/e2e-cluster';
+import { IMAGE, docker, leftovers, lines, repoRoot, run, sleep, suiteInfo, waitFor } from './docker';
+import { COMPOSE_PROJECT, COMPOSE_SERVICES, SUITE_SECRETS, composeArgs, composeEnv } from './project';
 
 const compose = (args: string[], timeoutMs?: number): string => run('docker-compose', composeArgs(args), composeEnv(), timeoutMs);
 const containerOf = (service: string): string => lines(compose(['ps', '-q', service]))[0] ?? '';
@@ -189,6 +193,39 @@ describe('docker-compose.yml on a real engine', () => {
     log(`Prometheus targets up: ${JSON.stringify(jobs)}`);
     expect(targets.length).toBeGreaterThanOrEqual(6);
   }, 120_000);
+
+  it('when docker-compose is run with no .env and no secret set, then it refuses to create anything and names the missing secret', () => {
+    const scratch = mkdtempSync(path.join(os.tmpdir(), 'statelab-ct-noenv-'));
+    try {
+      const emptyEnv = path.join(scratch, 'empty.env');
+      writeFileSync(emptyEnv, '');
+      const env: NodeJS.ProcessEnv = { ...process.env, ...composeEnv() };
+      for (const name of Object.keys(SUITE_SECRETS)) delete env[name];
+      const project = `${COMPOSE_PROJECT}-nosecret`;
+      for (const args of [['config'], ['up', '--no-start', 'app-1']]) {
+        const result = spawnSync('docker-compose', ['--env-file', emptyEnv, '-p', project, '-f', 'docker-compose.yml', ...args], { cwd: repoRoot, env, encoding: 'utf8', timeout: 120_000 });
+        expect({ args, status: result.status === 0 ? 'accepted' : 'refused' }).toEqual({ args, status: 'refused' });
+        expect(result.stderr).toContain('SESSION_SECRET');
+      }
+      expect(leftovers(`com.docker.compose.project=${project}`)).toEqual({ containers: [], networks: [], volumes: [] });
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
+  });
+
+  it('when a replica container starts in production with a published secret or without JWT_KEYS, then it exits and says which', () => {
+    const cases: [Record<string, string>, RegExp][] = [
+      [{ SESSION_SECRET: 'compose-dev-secret-change-me', JWT_KEYS: SUITE_SECRETS.JWT_KEYS }, /SESSION_SECRET: a published value/],
+      [{ SESSION_SECRET: 'statelab-dev-secret-change-me', JWT_KEYS: SUITE_SECRETS.JWT_KEYS }, /SESSION_SECRET: a published value/],
+      [{ SESSION_SECRET: SUITE_SECRETS.SESSION_SECRET }, /JWT_KEYS: required/],
+    ];
+    for (const [vars, message] of cases) {
+      const env = Object.entries({ NODE_ENV: 'production', MIGRATE_ON_START: 'false', ...vars }).flatMap(([k, v]) => ['-e', `${k}=${v}`]);
+      const result = spawnSync('docker', ['run', '--rm', '--label', 'statelab-ct.client=1', ...env, IMAGE, 'node', 'dist/src/server.js'], { encoding: 'utf8', timeout: 120_000 });
+      expect({ vars, exited: result.status }).toEqual({ vars, exited: 1 });
+      expect(`${result.stdout}${result.stderr}`).toMatch(message);
+    }
+  }, 180_000);
 
   it('when the stack is taken down with -v, then no container, network or volume is left', () => {
     compose(['down', '-v', '--remove-orphans', '-t', '10'], 300_000);

@@ -1,4 +1,5 @@
 // Names and environment shared by the compose and Swarm tests.
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { IMAGE, infoFile, suiteInfo } from './docker';
 
@@ -11,6 +12,16 @@ export const COMPOSE_SERVICES = [
   'redis-exporter', 'postgres-exporter', 'nginx-exporter',
 ];
 
+/**
+ * The secrets the compose files require (they have no default): fresh for each run of the suite,
+ * as an operator's .env would hold them — a published value would be refused by the replicas.
+ */
+export const SUITE_SECRETS = {
+  SESSION_SECRET: randomBytes(24).toString('hex'),
+  JWT_KEYS: `ct-1=${randomBytes(32).toString('hex')}`,
+  GRAFANA_ADMIN_PASSWORD: randomBytes(16).toString('hex'),
+};
+
 /** Variables for both files: our image, ports of our own, published on 127.0.0.1 only. */
 export function composeEnv(): NodeJS.ProcessEnv {
   const ports = existsSync(infoFile) ? suiteInfo() : { nginxPort: 0, prometheusPort: 0 };
@@ -20,7 +31,7 @@ export function composeEnv(): NodeJS.ProcessEnv {
     NGINX_PORT: String(ports.nginxPort),
     PROMETHEUS_PORT: String(ports.prometheusPort),
     GRAFANA_PORT: '0',
-    SESSION_SECRET: 'statelab-container-suite-secret',
+    ...SUITE_SECRETS,
   };
 }
 

@@ -2,13 +2,13 @@
 // product, message or session. Data is created (users and products straight into PostgreSQL —
 // no route creates them —, sessions and messages through nginx), backed up, then mutated and
 // deleted, and the restore must bring back exactly what the backup held.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client as Pg } from 'pg';
-import { testClient, clusterCommand, e2eCluster, type E2eCluster } from '../support/e2e-cluster';
 import type { SimulatedClient } from '../../cluster/simulated-client';
 import { requireClusterState, serviceUrls } from '../../cluster/state';
+import { testClient, clusterCommand, e2eCluster, untilEveryReplicaServes, type E2eCluster } from '../support/e2e-cluster';
 
 const SESSIONS = 20;
 
@@ -97,4 +97,41 @@ describe('backup and restore of a running cluster', () => {
         `sessions ${statuses.length}/${SESSIONS} back; manifest ${JSON.stringify(manifest.counts)}\n`,
     );
   }, 90_000);
+
+  it('when a backup\'s snapshot is missing or corrupt, or its dump is, then restore refuses before touching anything: the live data stays', async () => {
+    const tag = `keep-${Date.now().toString(36)}`;
+    const good = path.join(backupDir, 'for-broken-copies');
+    clusterCommand(cluster, ['backup', good]);
+    // Written after the backup: a restore that went ahead would remove both.
+    await pg.query(`INSERT INTO users (email, name) VALUES ('after-${tag}@example.test', 'Must survive')`);
+    client.cookie = undefined;
+    const live = await client.request('POST', '/api/v1/stateful/sessions');
+    expect(live.status).toBe(201);
+    sessions.push({ cookie: live.cookie!, id: String(live.json.sessionId) });
+
+    const broken: [string, (dir: string) => void, RegExp][] = [
+      ['no Redis snapshot', (dir) => rmSync(path.join(dir, 'redis.rdb')), /redis\.rdb/],
+      ['a corrupt Redis snapshot', (dir) => writeFileSync(path.join(dir, 'redis.rdb'), Buffer.concat([Buffer.from('REDIS0010'), Buffer.alloc(4096, 0x5a)])), /redis\.rdb/],
+      ['a truncated Redis snapshot', (dir) => truncateSync(path.join(dir, 'redis.rdb'), 40), /redis\.rdb/],
+      ['no PostgreSQL dump', (dir) => rmSync(path.join(dir, 'postgres.dump')), /postgres\.dump/],
+      ['a corrupt PostgreSQL dump', (dir) => writeFileSync(path.join(dir, 'postgres.dump'), 'PGDMP but not really'), /postgres\.dump/],
+    ];
+    for (const [what, breakIt, names] of broken) {
+      const dir = path.join(backupDir, what.replaceAll(' ', '-'));
+      cpSync(good, dir, { recursive: true });
+      breakIt(dir);
+      let failure = '';
+      try {
+        clusterCommand(cluster, ['restore', dir]);
+      } catch (error) {
+        failure = String((error as { stderr?: string }).stderr ?? error);
+      }
+      const kept = await pg.query(`SELECT count(*)::int AS n FROM users WHERE email = 'after-${tag}@example.test'`);
+      expect({ what, kept: kept.rows[0].n }).toEqual({ what, kept: 1 });
+      expect({ what, session: await sessionStatus(live.cookie!) }).toEqual({ what, session: 200 });
+      expect({ what, failure }).toEqual({ what, failure: expect.stringMatching(names) });
+      expect({ what, failure }).toEqual({ what, failure: expect.stringMatching(/nothing was restored/) });
+    }
+    await untilEveryReplicaServes(cluster);
+  }, 120_000);
 });

@@ -92,6 +92,34 @@ function readEvents(done: (events: { event: string; data: any }[]) => boolean, t
   return { result, close: () => req.destroy() };
 }
 
+interface StreamAttempt {
+  status: number;
+  /** The JSON error of a refused stream. */
+  body?: Record<string, any>;
+  close: () => void;
+}
+
+/** Opens /lab/api/events from `localAddress`; resolves at its first event (a 200) or its refusal. */
+function openStream(localAddress: string): Promise<StreamAttempt> {
+  return new Promise((resolve, reject) => {
+    const req = http.get(`${cluster.nginxUrl}/lab/api/events`, { localAddress }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        text += chunk;
+        if (res.statusCode === 200 && text.includes('event: hello')) resolve({ status: 200, close: () => req.destroy() });
+      });
+      res.on('end', () => {
+        if (res.statusCode !== 200) resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) as Record<string, any>, close: () => req.destroy() });
+      });
+      res.on('error', () => undefined);
+    });
+    req.on('error', (err) => {
+      if (!req.destroyed) reject(err);
+    });
+  });
+}
+
 describe('the lab controller behind nginx', () => {
   test('when the state is read, then it names the replicas, eight virtual clients on distinct /24s and every component', async () => {
     const { status, body } = await lab('GET', '/state');
@@ -135,6 +163,48 @@ describe('the lab controller behind nginx', () => {
     const states = (await lab('GET', '/state')).body.components as { name: string; state: string }[];
     expect(states.find((c) => c.name === 'app-1')?.state).toBe('up');
   });
+
+  test('when a request that is neither GET nor HEAD comes without the token, then it is refused with 401 whatever its method', async () => {
+    for (const method of ['PUT', 'DELETE', 'PATCH', 'OPTIONS']) {
+      for (const urlPath of ['/reset', '/actions', '/state']) {
+        const res = await fetch(`${cluster.nginxUrl}/lab/api${urlPath}`, { method, signal: AbortSignal.timeout(10_000) });
+        const body = (await res.json()) as { error: { code: string } };
+        expect({ method, urlPath, status: res.status, code: body.error.code }).toEqual({ method, urlPath, status: 401, code: 'LAB_TOKEN_REQUIRED' });
+      }
+    }
+    const head = await fetch(`${cluster.nginxUrl}/lab/api/state`, { method: 'HEAD' });
+    expect(head.status).toBe(200);
+  });
+
+  test('when one address opens more event streams than allowed, or all addresses together do, then the next is refused with JSON', async () => {
+    const open: StreamAttempt[] = [];
+    try {
+      // The defaults: 8 streams per address (LAB_STREAMS_PER_CLIENT), 64 in all (LAB_STREAMS_MAX).
+      for (let i = 0; i < 8; i += 1) open.push(await openStream('127.0.193.1'));
+      expect(open.map((s) => s.status)).toEqual(Array(8).fill(200));
+      const ninth = await openStream('127.0.193.1');
+      expect([ninth.status, ninth.body?.error?.code]).toEqual([429, 'LAB_STREAMS_PER_CLIENT']);
+      open.push(await openStream('127.0.194.1'));
+      expect(open.at(-1)!.status).toBe(200);
+
+      const { body } = await lab('GET', '/health');
+      const room = 64 - Number(body.subscribers);
+      for (let n = 0; n < room; n += 1) open.push(await openStream(`127.0.${195 + Math.floor(n / 8)}.1`));
+      expect(open.filter((s) => s.status !== 200)).toEqual([]);
+      const full = await openStream('127.0.203.1');
+      expect([full.status, full.body?.error?.code]).toEqual([503, 'LAB_STREAMS_FULL']);
+    } finally {
+      for (const s of open) s.close();
+    }
+    const deadline = Date.now() + 10_000;
+    let again = await openStream('127.0.203.1');
+    while (again.status !== 200 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      again = await openStream('127.0.203.1');
+    }
+    expect(again.status).toBe(200);
+    again.close();
+  }, 60_000);
 
   test('when an action names something outside the topology, then it is a JSON 400 or 404 and nothing runs', async () => {
     const shelly = await post('/actions', { action: 'kill', target: 'app-1; rm -rf /' });

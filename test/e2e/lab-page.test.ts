@@ -2,7 +2,7 @@
 // controller drives real virtual clients and real processes. Each test presses the page's own
 // buttons and reads what the page shows (the data-* attributes its panels carry), then checks
 // the cluster itself where the page claims something happened (a stopped process, for one).
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { isPidAlive as pidAlive } from '../../cluster/processes';
@@ -42,7 +42,7 @@ beforeAll(async () => {
   guarded = await guardedContext(browser);
   page = await guarded.context.newPage();
   page.on('pageerror', (error) => pageErrors.push(String(error)));
-  await page.goto(`${cluster.nginxUrl}/?token=${token}`);
+  await page.goto(`${cluster.nginxUrl}/#token=${token}`);
 }, 180_000);
 
 afterAll(async () => {
@@ -61,6 +61,8 @@ describe('the lab page in Chromium', () => {
     await until('the event stream to be live', async () => (await page.locator('#link-state').textContent())?.includes('live'));
     expect(await page.locator('#token-state').textContent()).toContain('token set');
     expect(page.url()).not.toContain('token=');
+    // The fragment never left the browser: nginx's access log has not seen the token.
+    expect(readFileSync(path.join(cluster.clusterDir, 'logs', 'nginx-access.log'), 'utf8')).not.toContain(labToken(cluster));
     for (const { id } of cluster.replicas) await componentIs(id, 'up', true);
     expect(await page.locator('#worksheet-picker option').count()).toBeGreaterThanOrEqual(6);
   }, 60_000);

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { Redis } from 'ioredis';
 import { clusterCommand, deleteRedisKeys, e2eCluster, statusTable, untilEveryReplicaServes, type E2eCluster } from '../support/e2e-cluster';
 import { chooseWorksheet, openLabPage, press, resetLab, seriousAxeViolations, until, untilEveryStepPasses, type LabPage } from '../support/lab-page';
+import { requireClusterState, serviceUrls } from '../../cluster/state';
 
 let cluster: E2eCluster;
 let lab: LabPage;
@@ -22,7 +23,7 @@ beforeAll(async () => {
   // The kill must meet three serving replicas, as a student's first run would.
   await untilEveryReplicaServes(cluster);
   await resetLab(cluster);
-  redis = new Redis(Number(cluster.env.REDIS_PORT), '127.0.0.1', { maxRetriesPerRequest: 1 });
+  redis = new Redis(serviceUrls(requireClusterState(cluster.clusterDir)).redis, { maxRetriesPerRequest: 1 });
   lab = await openLabPage(cluster);
   await chooseWorksheet(lab.page, 13);
 }, 120_000);

@@ -7,10 +7,10 @@ import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import { Client as Pg } from 'pg';
-import { requireClusterState, serviceUrls } from '../../cluster/state';
-import { BACKUPS_DIR } from '../../scripts/lib/backup.mjs';
 import { deleteRedisKeys, e2eCluster, statusTable, untilEveryReplicaServes, type E2eCluster } from '../support/e2e-cluster';
 import { chooseWorksheet, openLabPage, press, resetLab, seriousAxeViolations, until, untilEveryStepPasses, type LabPage } from '../support/lab-page';
+import { requireClusterState, serviceUrls } from '../../cluster/state';
+import { BACKUPS_DIR } from '../../scripts/lib/backup.mjs';
 
 let cluster: E2eCluster;
 let lab: LabPage;
@@ -24,7 +24,7 @@ beforeAll(async () => {
   await resetLab(cluster);
   pg = new Pg({ connectionString: serviceUrls(requireClusterState(cluster.clusterDir)).database });
   await pg.connect();
-  redis = new Redis(Number(cluster.env.REDIS_PORT), '127.0.0.1', { maxRetriesPerRequest: 1 });
+  redis = new Redis(serviceUrls(requireClusterState(cluster.clusterDir)).redis, { maxRetriesPerRequest: 1 });
   lab = await openLabPage(cluster);
   await chooseWorksheet(lab.page, 15);
 }, 120_000);

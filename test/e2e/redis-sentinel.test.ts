@@ -6,8 +6,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import { runChaos } from '../support/chaos-run';
-import { testClient, e2eClusterDir, pickPortBlock, statusTable } from '../support/e2e-cluster';
+import { testClient, e2eClusterDir, pickPortBlock, redisUnauthenticated, statusTable } from '../support/e2e-cluster';
 import { runLauncher } from '../../cluster/launcher';
+import { requireClusterState } from '../../cluster/state';
 
 const clusterDir = path.join(e2eClusterDir, 'sentinel-cluster');
 let env: NodeJS.ProcessEnv;
@@ -44,7 +45,20 @@ describe('Redis with Sentinel (REDIS_MODE=sentinel)', () => {
     const created = await client.request('POST', '/api/v1/stateful/sessions');
     client.close();
     expect(created.status).toBe(201);
-    const replica = new Redis({ port: ports.topology.redisHa.replicaPort, lazyConnect: true });
+    // Every Redis and Sentinel of the cluster wants its password (state.json): none answers without.
+    const { secrets } = requireClusterState(clusterDir);
+    if (!secrets) throw new Error(`${clusterDir}/state.json holds no secrets`);
+    for (const port of [ports.topology.redisHa.replicaPort, ...ports.topology.redisHa.sentinels.map((s) => s.port)]) {
+      expect({ port, reply: await redisUnauthenticated(port, 'PING') }).toEqual({ port, reply: expect.stringMatching(/^-NOAUTH/) });
+    }
+    const sentinel = new Redis({ port: ports.topology.redisHa.sentinels[0]!.port, password: secrets.sentinelPassword, lazyConnect: true });
+    try {
+      await sentinel.connect();
+      expect(await sentinel.call('SENTINEL', 'get-master-addr-by-name', 'statelab')).toEqual(['127.0.0.1', String(ports.topology.redisPort)]);
+    } finally {
+      sentinel.disconnect();
+    }
+    const replica = new Redis({ port: ports.topology.redisHa.replicaPort, password: secrets.redisPassword, lazyConnect: true });
     try {
       await replica.connect();
       const key = `statelab:sess:${created.json.sessionId as string}`;

@@ -93,7 +93,7 @@ describe('lesson: logging out — server sessions vs stateless tokens', () => {
 
     // Without the denylist: signature and expiry are all a replica checks, so every replica —
     // including the one that just handled the logout — still says 200.
-    const without = await fromEveryReplica(() => c.get('/api/v1/auth/me?denylist=off', auth));
+    const without = await fromEveryReplica(() => c.get('/api/v1/auth/me', auth));
     const accepted = new Set(without.filter((r) => r.status === 200).map((r) => r.replica));
     expect(without.every((r) => r.status === 200)).toBe(true);
     expect([...accepted].filter((id) => id !== revokedOn)).toHaveLength(cluster.replicas.length - 1);
@@ -101,6 +101,9 @@ describe('lesson: logging out — server sessions vs stateless tokens', () => {
     // With the denylist: one shared Redis read per request, and every replica refuses it.
     const withList = await fromEveryReplica(() => c.get('/api/v1/auth/me?denylist=on', auth));
     expect(withList.every((r) => r.status === 401 && (r.json.error as { code: string }).code === 'TOKEN_REVOKED')).toBe(true);
+    // The switch only ever turns the check on: no client may ask a replica to skip revocation.
+    const skip = await fromEveryReplica(() => c.get('/api/v1/auth/me?denylist=off', auth));
+    expect(skip.every((r) => r.status === 403 && (r.json.error as { code: string }).code === 'LAB_SWITCH_DISABLED')).toBe(true);
     process.stderr.write(
       `[lesson 1] token revoked on ${revokedOn}: accepted by ${accepted.size} of ${cluster.replicas.length} replicas without the denylist, ` +
         `${withList.filter((r) => r.status === 200).length} of ${withList.length} replies accepted with it\n`,
@@ -243,7 +246,9 @@ describe('the admin API (API keys, audit log)', () => {
     const login = await student.request('POST', '/api/v1/auth/login', {
       body: { email: 'grace@statelab.test', password: seedPassword('grace@statelab.test'), mode: 'session' },
     });
-    const sessionId = String(login.json.sessionId);
+    const handle = String(login.json.sessionHandle);
+    expect(handle).toMatch(/^[0-9a-f]{16}$/);
+    const credential = student.cookie!.slice('statelab.login='.length);
     const admin = client(181);
 
     // Page through every live session with SCAN cursors until the student's shows up. SCAN walks
@@ -251,23 +256,24 @@ describe('the admin API (API keys, audit log)', () => {
     // walk ends when the cursor does, not after a fixed number of pages.
     const seen: string[] = [];
     let cursor = '0';
-    for (let page = 0; page < 5_000 && !seen.includes(sessionId); page++) {
+    for (let page = 0; page < 5_000 && !seen.includes(handle); page++) {
       const reply = await admin.get(`/api/v1/admin/sessions?cursor=${cursor}&count=20`, { 'x-api-key': readKey });
       expect(reply.status).toBe(200);
-      seen.push(...(reply.json.items as { sessionId: string }[]).map((s) => s.sessionId));
+      expect(JSON.stringify(reply.json)).not.toContain(credential);
+      seen.push(...(reply.json.items as { handle: string }[]).map((s) => s.handle));
       if (reply.json.nextCursor === null) break;
       cursor = String(reply.json.nextCursor);
     }
-    expect(seen).toContain(sessionId);
+    expect(seen).toContain(handle);
 
-    const inspected = await admin.get(`/api/v1/admin/sessions/${sessionId}`, { 'x-api-key': readKey });
-    expect(inspected.json.session).toMatchObject({ sessionId, email: 'grace@statelab.test' });
+    const inspected = await admin.get(`/api/v1/admin/sessions/${handle}`, { 'x-api-key': readKey });
+    expect(inspected.json.session).toMatchObject({ handle, email: 'grace@statelab.test' });
 
-    const forbidden = await admin.request('DELETE', `/api/v1/admin/sessions/${sessionId}`, { headers: { 'x-api-key': readKey } });
+    const forbidden = await admin.request('DELETE', `/api/v1/admin/sessions/${handle}`, { headers: { 'x-api-key': readKey } });
     expect(forbidden.status).toBe(403);
     expect((forbidden.json.error as { code: string }).code).toBe('API_KEY_SCOPE');
 
-    const revoked = await admin.request('DELETE', `/api/v1/admin/sessions/${sessionId}`, { headers: { 'x-api-key': writeKey } });
+    const revoked = await admin.request('DELETE', `/api/v1/admin/sessions/${handle}`, { headers: { 'x-api-key': writeKey } });
     expect(revoked.status).toBe(204);
     const after = await fromEveryReplica(() => student.get('/api/v1/auth/me'));
     expect(after.every((r) => r.status === 401)).toBe(true);
@@ -275,9 +281,12 @@ describe('the admin API (API keys, audit log)', () => {
     // The audit log, newest first, tells the story: who, what, which replica.
     const audit = await admin.get('/api/v1/admin/audit?limit=10', { 'x-api-key': readKey });
     const items = audit.json.items as { action: string; actor: string; target: string | null; instance: string }[];
-    const revokeRow = items.find((i) => i.action === 'ADMIN_SESSION_REVOKED' && i.target === sessionId);
+    const revokeRow = items.find((i) => i.action === 'ADMIN_SESSION_REVOKED' && i.target === handle);
     expect(revokeRow).toMatchObject({ actor: `key:${writeKey.slice(4, 16)}`, instance: revoked.replica });
     expect(items.some((i) => i.action === 'ADMIN_SCOPE_DENIED' && i.actor === `key:${readKey.slice(4, 16)}`)).toBe(true);
+    // The credential itself went nowhere a log keeps: not the audit log, not nginx's access log.
+    expect(JSON.stringify(audit.json)).not.toContain(credential);
+    expect(readFileSync(path.join(cluster.clusterDir, 'logs', 'nginx-access.log'), 'utf8')).not.toContain(credential);
   });
 
   it('when a bad key is tried repeatedly, then 401s are audited until the failure limit, then 429', async () => {

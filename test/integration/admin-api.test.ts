@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { createApiKey, revokeApiKey } from '../../src/features/admin/api-keys';
 import { seedPassword } from '../../src/boot/seed';
-import { buildApp, openTestDeps, type TestDeps } from '../support/test-app';
+import { buildApp, cookieFrom, openTestDeps, type TestDeps } from '../support/test-app';
 
 let deps: TestDeps;
 let app: ReturnType<typeof buildApp>;
@@ -41,35 +41,67 @@ describe('API keys', () => {
 
   it('when a read key asks to revoke a session, then 403 API_KEY_SCOPE, audited', async () => {
     const { key, id } = await createApiKey(deps.prisma, 'read', 'reader');
-    const res = await request(app).delete(`/api/v1/admin/sessions/${'a'.repeat(43)}`).set('X-API-Key', key).expect(403);
+    const res = await request(app).delete(`/api/v1/admin/sessions/${'a'.repeat(16)}`).set('X-API-Key', key).expect(403);
     expect(res.body.error).toMatchObject({ code: 'API_KEY_SCOPE', details: { needed: 'write', has: 'read' } });
     expect(await lastAudit()).toMatchObject({ action: 'ADMIN_SCOPE_DENIED', actor: `key:${id}` });
   });
 });
 
 describe('sessions and the audit log', () => {
-  it('when many students are logged in, then SCAN pages list each exactly once, and the audit log pages newest first', async () => {
+  it('when many students are logged in, then SCAN pages list each exactly once by its handle, never its credential, and the audit log pages newest first', async () => {
     const { key } = await createApiKey(deps.prisma, 'write', 'instructor');
-    const ids: string[] = [];
+    const handles: string[] = [];
+    const credentials: string[] = [];
     for (const email of ['ada@statelab.test', 'alan@statelab.test', 'grace@statelab.test', 'edsger@statelab.test', 'barbara@statelab.test']) {
       const res = await request(app).post('/api/v1/auth/login').send({ email, password: seedPassword(email) }).expect(201);
-      ids.push(res.body.sessionId as string);
+      handles.push(res.body.sessionHandle as string);
+      credentials.push(cookieFrom(res.headers['set-cookie'], 'statelab.login').split('.').at(-1)!);
     }
     const seen: string[] = [];
     let cursor: string | null = '0';
     // The test Redis is shared: SCAN walks every key there, so follow the cursor as far as it goes.
     for (let page = 0; cursor !== null && page < 10_000; page++) {
       const res: request.Response = await request(app).get(`/api/v1/admin/sessions?cursor=${cursor}&count=100`).set('X-API-Key', key).expect(200);
-      seen.push(...(res.body.items as { sessionId: string }[]).map((s) => s.sessionId));
+      for (const secret of credentials) expect(JSON.stringify(res.body)).not.toContain(secret);
+      seen.push(...(res.body.items as { handle: string }[]).map((s) => s.handle));
       cursor = res.body.nextCursor as string | null;
     }
-    expect(seen.sort()).toEqual([...ids].sort());
+    expect(seen.sort()).toEqual([...handles].sort());
+    const one = await request(app).get(`/api/v1/admin/sessions/${handles[0]}`).set('X-API-Key', key).expect(200);
+    expect(one.body.session).toMatchObject({ handle: handles[0], email: 'ada@statelab.test' });
+    expect(JSON.stringify(one.body)).not.toContain(credentials[0]);
 
     const first = await request(app).get('/api/v1/admin/audit?limit=3').set('X-API-Key', key).expect(200);
     const second = await request(app).get(`/api/v1/admin/audit?limit=3&before=${first.body.nextCursor}`).set('X-API-Key', key).expect(200);
     const pageIds = [...first.body.items, ...second.body.items].map((i: { id: string }) => Number(i.id));
     expect(pageIds).toEqual([...pageIds].sort((x, y) => y - x));
     expect(new Set(pageIds).size).toBe(6);
+  });
+
+  it('when the instructor revokes a login by its handle, then the student is logged out and the row names the handle', async () => {
+    const { key } = await createApiKey(deps.prisma, 'write', 'revoker');
+    const login = await request(app).post('/api/v1/auth/login').send({ email: 'alan@statelab.test', password: seedPassword('alan@statelab.test') }).expect(201);
+    const cookie = cookieFrom(login.headers['set-cookie'], 'statelab.login');
+    await request(app).delete(`/api/v1/admin/sessions/${login.body.sessionHandle}`).set('X-API-Key', key).expect(204);
+    await request(app).get('/api/v1/auth/me').set('Cookie', cookie).expect(401);
+    expect(await lastAudit()).toMatchObject({ action: 'ADMIN_SESSION_REVOKED', target: login.body.sessionHandle, details: { existed: true } });
+    await request(app).delete(`/api/v1/admin/sessions/${login.body.sessionHandle}`).set('X-API-Key', key).expect(404);
+  });
+
+  it('when the audit row of a revoke cannot be written, then nothing is revoked: no revocation goes unrecorded', async () => {
+    const { key } = await createApiKey(deps.prisma, 'write', 'auditless');
+    const login = await request(app).post('/api/v1/auth/login').send({ email: 'grace@statelab.test', password: seedPassword('grace@statelab.test') }).expect(201);
+    const cookie = cookieFrom(login.headers['set-cookie'], 'statelab.login');
+    // This test's own database refuses exactly the revoke's audit row from now on (NOT VALID:
+    // earlier rows stay); everything else works.
+    await deps.pool.query(`ALTER TABLE audit_log ADD CONSTRAINT test_refuses_revoke_rows CHECK (action <> 'ADMIN_SESSION_REVOKED') NOT VALID`);
+    try {
+      const res = await request(app).delete(`/api/v1/admin/sessions/${login.body.sessionHandle}`).set('X-API-Key', key);
+      expect(res.status).toBeGreaterThanOrEqual(500);
+    } finally {
+      await deps.pool.query('ALTER TABLE audit_log DROP CONSTRAINT test_refuses_revoke_rows');
+    }
+    await request(app).get('/api/v1/auth/me').set('Cookie', cookie).expect(200);
   });
 });
 

@@ -53,16 +53,36 @@ describe('a repeated request with the same Idempotency-Key', () => {
     expect(await counter(cookie)).toBe(1);
   });
 
-  it('when a session creation is replayed, then the same session and the same cookie come back, and the cookie works', async () => {
+  it('when two clients at different addresses create a session under the same key, then each gets its own session and cookie', async () => {
+    // The attack measured in issue 19: client B sends the key client A used and must not get A's session.
     const key = randomUUID();
-    const first = await request(appA).post('/api/v1/stateful/sessions').set('Idempotency-Key', key).expect(201);
-    const replayed = await request(appB).post('/api/v1/stateful/sessions').set('Idempotency-Key', key).expect(201);
-    expect(replayed.headers['idempotent-replayed']).toBe('true');
-    expect(replayed.body.sessionId).toBe(first.body.sessionId);
-    expect(replayed.headers['set-cookie']).toEqual(first.headers['set-cookie']);
-    const cookie = cookieFrom(replayed.headers['set-cookie'], COOKIE);
+    const a = await request(appA).post('/api/v1/stateful/sessions').set('X-Forwarded-For', '10.19.5.1').set('Idempotency-Key', key).expect(201);
+    const b = await request(appB).post('/api/v1/stateful/sessions').set('X-Forwarded-For', '10.19.9.1').set('Idempotency-Key', key).expect(201);
+    expect(b.headers['idempotent-replayed']).toBeUndefined();
+    expect(b.body.sessionId).not.toBe(a.body.sessionId);
+    expect(cookieFrom(b.headers['set-cookie'], COOKIE)).not.toBe(cookieFrom(a.headers['set-cookie'], COOKIE));
+  });
+
+  it('when a session creation is sent again with its key from the same address, then it runs again: a cookie is a credential and is never stored or replayed', async () => {
+    const key = randomUUID();
+    const first = await request(appA).post('/api/v1/stateful/sessions').set('X-Forwarded-For', '10.19.5.2').set('Idempotency-Key', key).expect(201);
+    const again = await request(appB).post('/api/v1/stateful/sessions').set('X-Forwarded-For', '10.19.5.2').set('Idempotency-Key', key).expect(201);
+    expect(again.headers['idempotent-replayed']).toBeUndefined();
+    expect(again.body.sessionId).not.toBe(first.body.sessionId);
+    const stored = await deps.redis.keys(`${deps.config.redisKeyPrefix}idem:*${key}`);
+    for (const record of await Promise.all(stored.map((k) => deps.redis.get(k)))) expect(record ?? '').not.toMatch(/set-cookie|statelab\.sid/i);
+    const cookie = cookieFrom(again.headers['set-cookie'], COOKIE);
     const current = await request(appB).get('/api/v1/stateful/sessions/current').set('Cookie', cookie).expect(200);
-    expect(current.body.sessionId).toBe(first.body.sessionId);
+    expect(current.body.sessionId).toBe(again.body.sessionId);
+  });
+
+  it('when a keyed request that refreshes the session cookie is replayed, then the replay carries no Set-Cookie', async () => {
+    const { cookie } = await session();
+    const key = randomUUID();
+    const first = await request(appA).post('/api/v1/stateful/counter/naive').set('Cookie', cookie).set('Idempotency-Key', key).expect(200);
+    expect(first.headers['set-cookie']).toBeDefined();
+    const replay = await request(appB).post('/api/v1/stateful/counter/naive').set('Cookie', cookie).set('Idempotency-Key', key).expect(200);
+    expect([replay.headers['idempotent-replayed'], replay.headers['set-cookie'], replay.body]).toEqual(['true', undefined, first.body]);
   });
 
   it('when two sessions happen to use the same key, then each gets its own outcome (keys are scoped per session)', async () => {
@@ -125,6 +145,9 @@ describe('a key used for a different request', () => {
 describe('a malformed key', () => {
   it.each([
     ['too short', 'abc'],
+    ['sixteen characters that are not a UUID', 'aaaaaaaaaaaaaaaa'],
+    ['a word-like key', 'key-0123456789abcdef'],
+    ['a UUID with a character too many', `${randomUUID()}0`],
     ['two keys in one request', `${randomUUID()}, ${randomUUID()}`],
     ['characters outside the format', 'key with spaces and more'],
     ['a quote on one side only', `"${randomUUID()}`],

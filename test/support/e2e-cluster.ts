@@ -3,11 +3,12 @@
 // class the lab and the chaos runner use), and the launcher's commands (cluster/launcher.ts).
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import { runLauncher, runLauncherAsync, statusTable as launcherStatusTable } from '../../cluster/launcher';
 import { SimulatedClient } from '../../cluster/simulated-client';
-import { labToken as stateLabToken, requireClusterState } from '../../cluster/state';
+import { labToken as stateLabToken, requireClusterState, serviceUrls, type ClusterState } from '../../cluster/state';
 import { loadTopology, portBlockEnv, portsInUse, REPO_ROOT, type Topology } from '../../cluster/topology';
 import { isPortOpen } from '../../scripts/lib/processes.mjs';
 
@@ -79,9 +80,32 @@ export function tally(values: readonly (string | null)[]): Record<string, number
   return counts;
 }
 
+/** What the launcher recorded for the test cluster (state.json, owner-only: URLs with their passwords, secrets). */
+export function clusterState(cluster: E2eCluster): ClusterState {
+  return requireClusterState(cluster.clusterDir);
+}
+
 /** The lab token the launcher generated for the test cluster (state.json, owner-only). */
 export function labToken(cluster: E2eCluster): string {
   return stateLabToken(requireClusterState(cluster.clusterDir));
+}
+
+/** One RESP command to 127.0.0.1:port with no AUTH first (what any local user can try); the first reply line. */
+export function redisUnauthenticated(port: number, command: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ host: '127.0.0.1', port });
+    let reply = '';
+    socket.setTimeout(5_000, () => socket.destroy(new Error(`no reply to ${command} on ${port}`)));
+    socket.once('connect', () => socket.write(`${command}\r\n`));
+    socket.on('data', (chunk) => {
+      reply += chunk.toString();
+      if (reply.includes('\r\n')) {
+        socket.destroy();
+        resolve(reply.split('\r\n')[0]!);
+      }
+    });
+    socket.once('error', reject);
+  });
 }
 
 /**
@@ -110,7 +134,7 @@ export async function untilEveryReplicaServes(cluster: E2eCluster, timeoutMs = 3
  * load left behind, so later files page through the keyspace they expect.
  */
 export async function deleteRedisKeys(cluster: E2eCluster, pattern: string): Promise<number> {
-  const redis = new Redis(Number(cluster.env.REDIS_PORT), '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 1 });
+  const redis = new Redis(serviceUrls(clusterState(cluster)).redis, { lazyConnect: true, maxRetriesPerRequest: 1 });
   try {
     await redis.connect();
     let deleted = 0;

@@ -235,6 +235,18 @@ export const hostileCorpus: HostileCase[] = [
     nginx: { status: 400, code: 'VALIDATION_FAILED' },
   },
   {
+    name: 'JSON nested 5,000 deep under an Idempotency-Key (the key fingerprints the body)',
+    chunks: post('/api/v1/stateful/conversations', { 'Idempotency-Key': '0b4f6a52-19e8-4d7c-8a31-6c2f0e9d7b19' }, `${'['.repeat(5000)}${']'.repeat(5000)}`),
+    replica: { status: 400, code: 'VALIDATION_FAILED' },
+    nginx: { status: 400, code: 'VALIDATION_FAILED' },
+  },
+  {
+    name: 'a login cookie that is not URL-encoded (%)',
+    chunks: get('/api/v1/auth/me', 'Cookie: statelab.login=%\r\n'),
+    replica: { status: 401, code: 'NOT_AUTHENTICATED' },
+    nginx: { status: 401, code: 'NOT_AUTHENTICATED' },
+  },
+  {
     name: 'prototype keys (__proto__, constructor.prototype)',
     chunks: post(CALC, {}, '{"__proto__":{"polluted":true},"constructor":{"prototype":{"polluted":true}},"operation":"add","operands":[1,2]}'),
     replica: { status: 400, code: 'VALIDATION_FAILED' },

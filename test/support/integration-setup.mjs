@@ -3,6 +3,7 @@
 // defaults — and when nothing answers starts throwaway instances from the installed binaries.
 // Then builds one migrated, seeded template database that every test file clones.
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -24,6 +25,13 @@ async function postgresAnswers(url) {
   }
 }
 
+/** `url` with `password` in it, as the launcher's private services are reached. */
+function withPassword(url, password) {
+  const u = new URL(url);
+  u.password = password;
+  return u.toString();
+}
+
 function withDatabase(url, database) {
   const u = new URL(url);
   u.pathname = `/${database}`;
@@ -36,18 +44,20 @@ export default async function integrationSetup() {
 
   let redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
   const redisTarget = new URL(redisUrl);
-  if (!(await redisPing(Number(redisTarget.port || 6379), redisTarget.hostname))) {
-    const redis = await startRedis({ port: await findFreePort(), dir: path.join(workDir, 'redis') });
+  if (!(await redisPing(Number(redisTarget.port || 6379), { host: redisTarget.hostname, password: redisTarget.password || undefined }))) {
+    const password = randomBytes(16).toString('hex');
+    const redis = await startRedis({ port: await findFreePort(), dir: path.join(workDir, 'redis'), password });
     console.log(`\n[integration] no Redis at ${redisUrl}; started a throwaway one at ${redis.url}`);
-    redisUrl = redis.url;
+    redisUrl = withPassword(redis.url, password);
     started.push(redis);
   }
 
   let adminUrl = process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
   if (!(await postgresAnswers(adminUrl))) {
-    const postgres = await startPostgres({ port: await findFreePort(), dir: path.join(workDir, 'postgres') });
+    const password = randomBytes(16).toString('hex');
+    const postgres = await startPostgres({ port: await findFreePort(), dir: path.join(workDir, 'postgres'), password });
     console.log(`\n[integration] no PostgreSQL at ${adminUrl}; started a throwaway one at ${postgres.url}`);
-    adminUrl = postgres.url;
+    adminUrl = withDatabase(withPassword(postgres.url, password), 'postgres');
     started.push(postgres);
   }
 

@@ -17,7 +17,7 @@ export interface LabPage {
 
 /** The URL `npm run demo` prints: the page with the token that unlocks its buttons. */
 export function labPageUrl(cluster: E2eCluster): string {
-  return `${cluster.nginxUrl}/?token=${labToken(cluster)}`;
+  return `${cluster.nginxUrl}/#token=${labToken(cluster)}`;
 }
 
 /** POST /lab/api/reset: the controller forgets what earlier files recorded, so checks start from nothing. */

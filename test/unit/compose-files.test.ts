@@ -43,6 +43,13 @@ const COMPOSE_VARIABLES = [...new Set(
   ),
 )].sort();
 
+// What an operator puts in .env; values of the test's own, published nowhere else.
+const REQUIRED_SECRETS = {
+  SESSION_SECRET: 'unit-test-session-secret-0123456789',
+  JWT_KEYS: `unit-1=${'u'.repeat(40)}`,
+  GRAFANA_ADMIN_PASSWORD: 'unit-test-grafana-password',
+};
+
 describe('compose files, as docker-compose config parses them', () => {
   let scratch: string;
   let emptyEnvFile: string;
@@ -58,16 +65,28 @@ describe('compose files, as docker-compose config parses them', () => {
     rmSync(scratch, { recursive: true, force: true });
   });
 
-  function config(file: string, vars: Record<string, string> = {}): ComposeConfig {
+  /** `docker-compose config` with exactly `vars` set: stdout, or the refusal on stderr. */
+  function composeConfig(file: string, vars: Record<string, string>): { ok: true; out: string } | { ok: false; stderr: string } {
     const env: NodeJS.ProcessEnv = { ...process.env, ...vars };
     for (const name of COMPOSE_VARIABLES) if (!(name in vars)) delete env[name];
-    const out = execFileSync(dockerCompose, ['--env-file', emptyEnvFile, '-f', file, 'config'], {
-      cwd: repoRoot,
-      env,
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    return parseYaml(out) as ComposeConfig;
+    try {
+      const out = execFileSync(dockerCompose, ['--env-file', emptyEnvFile, '-f', file, 'config'], {
+        cwd: repoRoot,
+        env,
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      return { ok: true, out };
+    } catch (error) {
+      return { ok: false, stderr: String((error as { stderr?: string }).stderr ?? error) };
+    }
+  }
+
+  /** The parsed file, with the secrets every deployment must bring set (they have no default). */
+  function config(file: string, vars: Record<string, string> = {}): ComposeConfig {
+    const result = composeConfig(file, { ...REQUIRED_SECRETS, ...vars });
+    if (!result.ok) throw new Error(`docker-compose config refused ${file}:\n${result.stderr}`);
+    return parseYaml(result.out) as ComposeConfig;
   }
 
   function volumeTargets(service: Service): string[] {
@@ -184,6 +203,34 @@ describe('compose files, as docker-compose config parses them', () => {
       expect(custom.services['app-2']!.environment?.SESSION_SECRET).toBe('from-env');
       expect(custom.services['app-3']!.image).toBe('registry.example/statelab:1.2.3');
     });
+
+    it('when a secret has no value (no .env), then docker-compose refuses the whole file and names the variable', () => {
+      for (const name of Object.keys(REQUIRED_SECRETS)) {
+        const without = Object.fromEntries(Object.entries(REQUIRED_SECRETS).filter(([n]) => n !== name));
+        for (const vars of [without, { ...without, [name]: '' }]) {
+          const result = composeConfig('docker-compose.yml', vars);
+          expect({ name, refused: !result.ok }).toEqual({ name, refused: true });
+          if (!result.ok) expect(result.stderr).toContain(name);
+        }
+      }
+    });
+
+    it('when nothing is published on purpose, then Prometheus and Grafana listen on 127.0.0.1 only, with no lifecycle API and no admin/admin', () => {
+      const prometheus = compose.services.prometheus!;
+      expect(prometheus.ports).toEqual(['127.0.0.1:9090:9090/tcp']);
+      expect(String(prometheus.command)).not.toContain('--web.enable-lifecycle');
+      const grafana = compose.services.grafana!;
+      expect(grafana.ports).toEqual(['127.0.0.1:3000:3000/tcp']);
+      expect(grafana.environment?.GF_SECURITY_ADMIN_PASSWORD).toBe(REQUIRED_SECRETS.GRAFANA_ADMIN_PASSWORD);
+      const opened = config('docker-compose.yml', { MONITORING_PUBLISH_ADDRESS: '0.0.0.0' });
+      expect([opened.services.prometheus!.ports, opened.services.grafana!.ports]).toEqual([['0.0.0.0:9090:9090/tcp'], ['0.0.0.0:3000:3000/tcp']]);
+    });
+
+    it('when Redis fills up, then it refuses writes (maxmemory, noeviction) rather than evict sessions silently', () => {
+      const command = String(compose.services.redis!.command);
+      expect(command).toMatch(/--maxmemory,?\s*256mb/);
+      expect(command).toMatch(/--maxmemory-policy,?\s*noeviction/);
+    });
   });
 
   describe('docker-compose.scale.yml (Swarm stack)', () => {
@@ -202,6 +249,18 @@ describe('compose files, as docker-compose config parses them', () => {
       expect(app.deploy?.restart_policy?.condition).toBe('on-failure');
       expect(app.environment?.INSTANCE_ID).toBe('app-{{.Task.Slot}}');
       expect(app.healthcheck?.test.join(' ')).toContain('/ready');
+    });
+
+    it('when a secret has no value, then the stack file is refused too', () => {
+      const result = composeConfig('docker-compose.scale.yml', { JWT_KEYS: REQUIRED_SECRETS.JWT_KEYS, GRAFANA_ADMIN_PASSWORD: 'x-y-z-w' });
+      expect(result.ok).toBe(false);
+      if (!result.ok) expect(result.stderr).toContain('SESSION_SECRET');
+    });
+
+    it('when the stack is read, then Redis refuses writes when full, Prometheus has no lifecycle API and Grafana no admin/admin', () => {
+      expect(String(stack.services.redis!.command)).toMatch(/--maxmemory-policy,?\s*noeviction/);
+      expect(String(stack.services.prometheus!.command)).not.toContain('--web.enable-lifecycle');
+      expect(stack.services.grafana!.environment?.GF_SECURITY_ADMIN_PASSWORD).toBe(REQUIRED_SECRETS.GRAFANA_ADMIN_PASSWORD);
     });
 
     it('when APP_REPLICAS is set, then the app service scales to it', () => {
@@ -230,6 +289,15 @@ describe('compose files, as docker-compose config parses them', () => {
         });
       }
     });
+  });
+
+  it('when a variable is required (${VAR:?message}), then its message has no - or ?, which docker stack deploy would read as the operator', () => {
+    // Measured: docker 28's parser turned `${JWT_KEYS:?… openssl rand -hex 32 …}` into the value "hex 32 …".
+    const required = ['docker-compose.yml', 'docker-compose.scale.yml'].flatMap((file) =>
+      [...readFileSync(path.join(repoRoot, file), 'utf8').matchAll(/\$\{([A-Z_]+):\?([^}]*)\}/g)].map((m) => ({ file, name: m[1]!, message: m[2]! })),
+    );
+    expect(required.map((r) => r.name).sort()).toEqual(['GRAFANA_ADMIN_PASSWORD', 'GRAFANA_ADMIN_PASSWORD', 'JWT_KEYS', 'JWT_KEYS', 'SESSION_SECRET', 'SESSION_SECRET']);
+    expect(required.filter((r) => /[-?]/.test(r.message))).toEqual([]);
   });
 
   it('when the deployment guide is read, then it documents every variable the compose files read', () => {

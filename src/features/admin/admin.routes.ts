@@ -67,21 +67,25 @@ export function adminRouter({ config, prisma, redis, logger }: AppDeps, sessions
     res.json({ ...page, instance: config.instanceId });
   });
 
-  router.get('/sessions/:id', requireScope('read'), async (req, res) => {
-    const { id } = sessionParams.parse(req.params);
-    const session = await sessions.get(id);
-    await audit.write({ action: 'ADMIN_SESSION_READ', actor: actor(req), target: id, details: { found: session !== null } });
+  router.get('/sessions/:handle', requireScope('read'), async (req, res) => {
+    const { handle } = sessionParams.parse(req.params);
+    const session = await sessions.byHandle(handle);
+    await audit.write({ action: 'ADMIN_SESSION_READ', actor: actor(req), target: handle, details: { found: session !== null } });
     if (!session) throw new AppError('SESSION_NOT_FOUND');
     res.json({ session, instance: config.instanceId });
   });
 
   // The instructor ends a student's login: the Redis key goes, so the student's next request is
   // 401 on every replica at once.
-  router.delete('/sessions/:id', requireScope('write'), async (req, res) => {
-    const { id } = sessionParams.parse(req.params);
-    const existed = await sessions.remove(id);
-    await audit.write({ action: 'ADMIN_SESSION_REVOKED', actor: actor(req), target: id, details: { existed } });
-    if (!existed) throw new AppError('SESSION_NOT_FOUND');
+  // Teaching note: the audit row is written first, and awaited. Written after the removal, a
+  // PostgreSQL outage would leave a revocation that happened with no row saying who did it; this
+  // way a revoke that cannot be recorded does not happen (503), and one that is recorded then
+  // fails on Redis leaves a row for an attempt — which the row's `existed` and the 503 tell.
+  router.delete('/sessions/:handle', requireScope('write'), async (req, res) => {
+    const { handle } = sessionParams.parse(req.params);
+    const existed = (await sessions.byHandle(handle)) !== null;
+    await audit.write({ action: 'ADMIN_SESSION_REVOKED', actor: actor(req), target: handle, details: { existed } });
+    if (!existed || !(await sessions.remove(handle))) throw new AppError('SESSION_NOT_FOUND');
     res.status(204).end();
   });
 

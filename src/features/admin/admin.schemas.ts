@@ -7,7 +7,8 @@ export const sessionsQuery = z.object({
   count: z.coerce.number().int().min(1).max(500).default(50),
 });
 
-export const sessionParams = z.object({ id: z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'a login session id') });
+/** A login session's public handle, never its credential (login-sessions.ts). */
+export const sessionParams = z.object({ handle: z.string().regex(/^[0-9a-f]{16}$/, 'a login session handle: 16 hex digits') });
 
 export const auditQuery = z.object({
   /** Rows with an id below this one (the nextCursor of the previous page). */

@@ -7,7 +7,7 @@ export interface AuditEntry {
   action: AuditAction;
   /** "user:<email>", "key:<id>", "cli", or "ip:<address>" when nobody could be identified. */
   actor?: string;
-  /** What the action was about: a session id, a key id, a token id. */
+  /** What the action was about: a login session's public handle, a key id, a token id (never a credential). */
   target?: string;
   details?: Prisma.InputJsonValue;
   /** The session a session lifecycle row is about, and the store that holds it (redis, memory). */

@@ -14,7 +14,7 @@ import { verifyPassword } from './password';
 import { issueToken, signingKeys, verifyToken } from './tokens';
 
 export type Principal =
-  | { via: 'session'; user: { id: number; email: string; name: string }; sessionId: string }
+  | { via: 'session'; user: { id: number; email: string; name: string }; handle: string }
   | { via: 'token'; user: { id: number; email: string; name: string }; jti: string; exp: number };
 
 function bearer(req: Request): string | undefined {
@@ -43,10 +43,10 @@ export function authRouter({ config, prisma, redis, logger }: AppDeps, sessions:
       if (checkDenylist && (await sessions.isDenied(claims.jti))) throw new AppError('TOKEN_REVOKED');
       return { via: 'token', user: { id: Number(claims.sub), email: claims.email, name: claims.name }, jti: claims.jti, exp: claims.exp };
     }
-    const sessionId = cookieValue(req.headers.cookie, LOGIN_COOKIE);
-    const session = sessionId === undefined ? null : await sessions.get(sessionId);
+    const credential = cookieValue(req.headers.cookie, LOGIN_COOKIE);
+    const session = credential === undefined ? null : await sessions.authenticate(credential);
     if (!session) throw new AppError('NOT_AUTHENTICATED');
-    return { via: 'session', user: { id: session.userId, email: session.email, name: session.name }, sessionId: session.sessionId };
+    return { via: 'session', user: { id: session.userId, email: session.email, name: session.name }, handle: session.handle };
   }
 
   function setLoginCookie(req: Request, res: Response, value: string): void {
@@ -82,10 +82,10 @@ export function authRouter({ config, prisma, redis, logger }: AppDeps, sessions:
     }
     const who = { id: user.id, email: user.email, name: user.name };
     if (mode === 'session') {
-      const session = await sessions.create(who, instance);
-      setLoginCookie(req, res, session.sessionId);
-      audit.record({ action: 'LOGIN', actor: `user:${user.email}`, target: session.sessionId, details: { mode } });
-      res.status(201).json({ mode, user: who, sessionId: session.sessionId, instance });
+      const { session, credential } = await sessions.create(who, instance);
+      setLoginCookie(req, res, credential);
+      audit.record({ action: 'LOGIN', actor: `user:${user.email}`, target: session.handle, details: { mode } });
+      res.status(201).json({ mode, user: who, sessionHandle: session.handle, instance });
       return;
     }
     const issued = await issueToken(keys, config.jwtTtlSeconds, who);
@@ -95,6 +95,8 @@ export function authRouter({ config, prisma, redis, logger }: AppDeps, sessions:
 
   router.get('/me', async (req, res) => {
     const { denylist } = meQuery.parse(req.query);
+    // The switch can always turn the check on; turning it off is a lab's choice, never a client's.
+    if (denylist === 'off' && !config.labSwitches) throw new AppError('LAB_SWITCH_DISABLED');
     const checkDenylist = denylist === undefined ? config.jwtDenylist : denylist === 'on';
     const principal = await authenticate(req, checkDenylist);
     res.json({
@@ -102,7 +104,7 @@ export function authRouter({ config, prisma, redis, logger }: AppDeps, sessions:
       via: principal.via,
       ...(principal.via === 'token'
         ? { tokenId: principal.jti, expiresAt: new Date(principal.exp * 1000).toISOString(), denylistChecked: checkDenylist }
-        : { sessionId: principal.sessionId }),
+        : { sessionHandle: principal.handle }),
       instance,
     });
   });
@@ -114,7 +116,7 @@ export function authRouter({ config, prisma, redis, logger }: AppDeps, sessions:
   router.post('/logout', async (req, res) => {
     const principal = await authenticate(req, true);
     if (principal.via === 'session') {
-      await sessions.remove(principal.sessionId);
+      await sessions.remove(principal.handle);
       res.clearCookie(LOGIN_COOKIE, { path: '/' });
     } else {
       await sessions.deny(principal.jti, principal.exp);
@@ -122,7 +124,7 @@ export function authRouter({ config, prisma, redis, logger }: AppDeps, sessions:
     audit.record({
       action: 'LOGOUT',
       actor: `user:${principal.user.email}`,
-      target: principal.via === 'session' ? principal.sessionId : principal.jti,
+      target: principal.via === 'session' ? principal.handle : principal.jti,
       details: { via: principal.via },
     });
     res.status(204).end();

@@ -10,7 +10,8 @@ export const loginBody = z.strictObject({
 });
 
 export const meQuery = z.object({
-  // Teaching note: a server setting (JWT_DENYLIST) in real life, never the client's choice; the
-  // flag exists so one running cluster can show both behaviours side by side.
+  // Teaching note: a server setting (JWT_DENYLIST) in real life, never the client's choice. `on`
+  // is always honoured (it only adds a check); `off` only where LAB_SWITCHES=true, so one lab
+  // cluster can show both behaviours side by side while no client of a real one skips revocation.
   denylist: z.enum(['on', 'off']).optional(),
 });

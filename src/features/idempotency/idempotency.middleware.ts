@@ -19,6 +19,13 @@ import { redisIdempotencyStore, type StoredResponse } from './idempotency-store'
  *   5xx outcome      the key is released, so a retry runs the request again.
  * No header: the request runs as before. Redis down: the usual fast 503 REDIS_UNAVAILABLE.
  *
+ * Whose key it is: the record lives under the caller's identity (KeyScope) — its session, or,
+ * for a caller without one, its address. An outcome is kept for replay only when the caller has
+ * a session and the answer hands out no new one: a stored Set-Cookie would be a credential that
+ * anyone presenting the same key could collect (issue 19 measured exactly that). So a new
+ * session is never replayed: its key only guards against the same request running twice at
+ * once (409), and a retry creates a fresh session. Set-Cookie is never stored at all.
+ *
  * Why not a library: express-idempotency stores nothing but Content-Type (a session cookie would
  * be lost on replay), answers a mismatch with 417 instead of 422 and has no ioredis adapter;
  * @node-idempotency needs node-redis. The whole mechanism is the three Redis scripts in
@@ -31,15 +38,23 @@ import { redisIdempotencyStore, type StoredResponse } from './idempotency-store'
  * apply the effect twice.
  */
 
-/** A key as the draft writes it (an sf-string: "…") or bare, as most clients send it. */
-const KEY_FORMAT = /^(?:"([A-Za-z0-9_.:-]{16,128})"|([A-Za-z0-9_.:-]{16,128}))$/;
+/**
+ * A UUID (any version, 8-4-4-4-12 hex digits) as the draft writes it (an sf-string: "…") or bare,
+ * as most clients send it. One fixed format: a key a person typed ("my-key-000000001") is the
+ * kind another person types too.
+ */
+const UUID = '[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}';
+const KEY_FORMAT = new RegExp(`^(?:"(${UUID})"|(${UUID}))$`);
+
+/** Deeper than any body a keyed route accepts; deeper ones are refused before they are hashed. */
+const MAX_BODY_DEPTH = 32;
 
 /**
  * Which caller a key belongs to: the Redis record is `idem:<scope>:<key>`, so one client's key
- * never meets another's (the draft's "composite key" advice) and an unguessable key is still
- * needed only against replays inside one scope.
+ * never meets another's (the draft's "composite key" advice). `session` names the caller's
+ * session when it has one: only then may an outcome be replayed.
  */
-export type KeyScope = (req: Request) => string;
+export type KeyScope = (req: Request) => { scope: string; session?: string };
 
 export type Keyed = (scope: KeyScope) => RequestHandler;
 
@@ -48,12 +63,17 @@ export function idempotencyKeyOf(res: Response): string | undefined {
   return res.locals.idempotencyKey as string | undefined;
 }
 
-/** Object keys sorted at every depth: {"a":1,"b":2} and {"b":2,"a":1} are one request. */
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+/**
+ * Object keys sorted at every depth: {"a":1,"b":2} and {"b":2,"a":1} are one request. A body
+ * nested deeper than MAX_BODY_DEPTH is a 400: this recursion would otherwise overflow the stack
+ * on one 16 kB body of brackets and make a cheap 500.
+ */
+function canonical(value: unknown, depth = 0): string {
+  if (depth > MAX_BODY_DEPTH) throw new AppError('VALIDATION_FAILED', undefined, [{ path: '', message: `nested deeper than ${MAX_BODY_DEPTH} levels` }]);
+  if (Array.isArray(value)) return `[${value.map((item) => canonical(item, depth + 1)).join(',')}]`;
   if (value !== null && typeof value === 'object') {
     const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v, depth + 1)}`).join(',')}}`;
   }
   return JSON.stringify(value) ?? 'null';
 }
@@ -64,8 +84,8 @@ function fingerprintOf(req: Request, res: Response): string {
   return createHash('sha256').update(`${req.method} ${route}\n${canonical(req.body)}`).digest('base64url');
 }
 
-/** Response headers a replay must repeat: the session cookie of POST …/sessions, a Location. */
-const REPLAYED_HEADERS = ['content-type', 'set-cookie', 'location'];
+/** Response headers a replay repeats. Never Set-Cookie: a cookie is a credential (see above). */
+const REPLAYED_HEADERS = ['content-type', 'location'];
 
 function storedHeaders(res: Response): Record<string, string | string[]> {
   const headers: Record<string, string | string[]> = {};
@@ -90,18 +110,22 @@ export function idempotency({ config, redis, logger, metrics }: Pick<AppDeps, 'c
 
   /**
    * Holds the response back until its outcome is stored. res.end is where every response passes
-   * (res.json and the error handler both end there); writeHead is called first so that
-   * express-session adds its Set-Cookie now, and the stored headers include it. Node writes
-   * nothing to the socket before end, so the client sees nothing until the record is in Redis.
+   * (res.json and the error handler both end there); writeHead is called first so that every
+   * header is final (express-session adds its own there) and the stored ones are those sent. Node
+   * writes nothing to the socket before end, so the client sees nothing until the record is in
+   * Redis.
    */
-  function recordOutcome(res: Response, recordKey: string, fingerprint: string, owner: string): void {
+  function recordOutcome(req: Request, res: Response, recordKey: string, fingerprint: string, owner: string, session: string | undefined): void {
     const end = res.end.bind(res) as (...args: unknown[]) => Response;
     res.end = ((...args: unknown[]) => {
       if (!res.headersSent) res.writeHead(res.statusCode);
       const chunk = typeof args[0] === 'function' ? undefined : args[0];
       const body = chunk === undefined || chunk === null ? '' : Buffer.isBuffer(chunk) ? chunk.toString('utf8') : String(chunk);
+      // Kept only for a caller with a session that still has that session: an answer that hands
+      // out a new session (or answers a caller without one) is released like a 5xx instead.
+      const replayable = session !== undefined && req.sessionID === session;
       const write =
-        res.statusCode >= 500
+        res.statusCode >= 500 || !replayable
           ? store.release(recordKey, owner)
           : store.complete(recordKey, fingerprint, owner, { status: res.statusCode, headers: storedHeaders(res), body }, config.idempotencyTtlSeconds);
       guardRedis(() => write, timeout)
@@ -123,9 +147,10 @@ export function idempotency({ config, redis, logger, metrics }: Pick<AppDeps, 'c
     }
     // Node joins repeated headers with ", ", which the format refuses: one key per request.
     const match = typeof header === 'string' ? KEY_FORMAT.exec(header) : null;
-    const key = match?.[1] ?? match?.[2];
+    const key = (match?.[1] ?? match?.[2])?.toLowerCase();
     if (!key) throw new AppError('IDEMPOTENCY_KEY_INVALID');
-    const recordKey = `${config.redisKeyPrefix}idem:${scope(req)}:${key}`;
+    const caller = scope(req);
+    const recordKey = `${config.redisKeyPrefix}idem:${caller.scope}:${key}`;
     const fingerprint = fingerprintOf(req, res);
     const owner = randomUUID();
     const held = await guardRedis(() => store.claim(recordKey, fingerprint, owner, config.idempotencyLeaseMs), timeout);
@@ -133,7 +158,7 @@ export function idempotency({ config, redis, logger, metrics }: Pick<AppDeps, 'c
     if (held === undefined) {
       metrics.idempotentRequests.inc({ outcome: 'first' });
       res.locals.idempotencyKey = key;
-      recordOutcome(res, recordKey, fingerprint, owner);
+      recordOutcome(req, res, recordKey, fingerprint, owner, caller.session);
       next();
       return;
     }

@@ -1,4 +1,4 @@
-import { Router } from 'express';
+import { Router, type RequestHandler } from 'express';
 import type { AppDeps } from '../../app-deps';
 import { noStore } from '../../http/cache-control';
 import { kind } from '../../http/request-context';
@@ -9,10 +9,13 @@ import { conversationBody, sessionIdParams } from './stateful.schemas';
 import { requestHasSession, requireOwnSession, requireSession, sessionCall, sessionView } from './session-access';
 import { sessionService } from './stateful.service';
 
-/** A new session belongs to nobody yet: its keys share one scope (the retry has no cookie either). */
-const newSession: KeyScope = () => 'new-session';
-/** Other keys belong to the caller's session; requests without one all fail alike (401). */
-const perSession: KeyScope = (req) => (requestHasSession(req) ? `session:${req.sessionID}` : 'no-session');
+/**
+ * A caller's keys are its own: through its session when it has one, else through its address
+ * (as nginx reported it). Without a session nothing is replayed, so two callers behind one
+ * address can meet nothing of each other's but a 409 while a request runs.
+ */
+const callerScope: KeyScope = (req) =>
+  requestHasSession(req) ? { scope: `session:${req.sessionID}`, session: req.sessionID } : { scope: `anon:${req.ip ?? 'unknown'}` };
 
 /**
  * The session, conversation and counter routes. Mounted twice: at /api/v1/stateful with the
@@ -20,13 +23,19 @@ const perSession: KeyScope = (req) => (requestHasSession(req) ? `session:${req.s
  * Every POST honours an Idempotency-Key where `keyed` is given (the Redis mount only: see
  * docs/api.md for why the /local routes cannot).
  */
-export function sessionRouter(backend: SessionBackend, { config, prisma, metrics }: AppDeps, audit: AuditLog, keyed: Keyed = ignoreKeys): Router {
+export function sessionRouter(
+  backend: SessionBackend,
+  { config, prisma, metrics }: AppDeps,
+  audit: AuditLog,
+  creationLimit: RequestHandler,
+  keyed: Keyed = ignoreKeys,
+): Router {
   const router = Router();
   const instance = config.instanceId;
   const service = sessionService({ prisma, instance, timeoutMs: config.dependencyTimeoutMs });
   router.use(kind(backend.kind), noStore, backend.session);
 
-  router.post('/sessions', keyed(newSession), async (req, res) => {
+  router.post('/sessions', creationLimit, keyed(callerScope), async (req, res) => {
     // A fresh id on login-like events defeats session fixation.
     await sessionCall(backend, (done) => req.session.regenerate(done));
     const now = new Date().toISOString();
@@ -64,7 +73,7 @@ export function sessionRouter(backend: SessionBackend, { config, prisma, metrics
     res.json({ messages: await service.history(id) });
   });
 
-  router.post('/conversations', keyed(perSession), async (req, res) => {
+  router.post('/conversations', keyed(callerScope), async (req, res) => {
     const current = requireSession(req);
     const { text } = conversationBody.parse(req.body);
     // PostgreSQL first: if it is down the request fails whole and the session is left unchanged.
@@ -78,7 +87,7 @@ export function sessionRouter(backend: SessionBackend, { config, prisma, metrics
   // Teaching note: read-modify-write of the whole session object. Two concurrent requests both
   // read n, both write n + 1, and one increment is lost. The session store cannot help: it
   // stores whatever object it is handed last.
-  router.post('/counter/naive', keyed(perSession), async (req, res) => {
+  router.post('/counter/naive', keyed(callerScope), async (req, res) => {
     const current = requireSession(req);
     current.naiveCounter += 1;
     current.lastSeenAt = new Date().toISOString();
@@ -86,7 +95,7 @@ export function sessionRouter(backend: SessionBackend, { config, prisma, metrics
     res.json({ value: current.naiveCounter });
   });
 
-  router.post('/counter/atomic', keyed(perSession), async (req, res) => {
+  router.post('/counter/atomic', keyed(callerScope), async (req, res) => {
     const current = requireSession(req);
     res.json({ value: await backend.counters.increment(current.id, idempotencyKeyOf(res)) });
   });
