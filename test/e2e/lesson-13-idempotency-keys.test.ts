@@ -85,7 +85,12 @@ async function runFromThePage(keyed: boolean) {
 
 describe('worksheet 13 in Chromium: a request cut off mid-flight', () => {
   it('when a run without keys kills the busiest replica, then some increments fail and the client cannot judge them; the counter shown is the one in Redis', async () => {
-    const { shown, victim, handle, pids } = await runFromThePage(false);
+    // A kill that lands between two requests of every connection cuts nothing in flight (nginx
+    // then retries the refused connection elsewhere); the worksheet says "run again", and so does
+    // a student: up to three runs.
+    let run = await runFromThePage(false);
+    for (let again = 1; again < 3 && run.shown.unacknowledged === 0; again += 1) run = await runFromThePage(false);
+    const { shown, victim, handle, pids } = run;
     expect(victim).toMatch(/^app-\d$/);
     // Killed and started again: a new process, ready — and nginx sends it traffic (the lesson waited for that).
     expect(pidOf(victim)).toBeGreaterThan(0);
@@ -97,7 +102,7 @@ describe('worksheet 13 in Chromium: a request cut off mid-flight', () => {
     expect(shown.final).toBeLessThanOrEqual(shown.acknowledged + shown.unacknowledged);
     expect(shown.ambiguousApplied).toBe(shown.final - shown.acknowledged);
     expect(await counterInRedis(handle)).toBe(shown.final);
-  }, 120_000);
+  }, 300_000);
 
   it('when the same kill meets increments that carry an Idempotency-Key, then every one is acknowledged, none lost, none doubled', async () => {
     const { shown, victim, handle, pids } = await runFromThePage(true);
