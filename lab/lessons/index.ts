@@ -5,6 +5,7 @@ import { lesson03 } from './03-memory-sessions-break';
 import { lesson04 } from './04-redis-sessions-survive';
 import { lesson05 } from './05-dead-replica-retries';
 import { lesson06 } from './06-lost-updates';
+import { lesson07 } from './07-dependencies-fail-fast';
 import { lesson08 } from './08-state-has-a-price';
 import { lesson10 } from './10-rate-limits';
 import { lesson11 } from './11-edge-cache';
@@ -19,6 +20,7 @@ export const LESSONS: readonly Lesson[] = [
   lesson04,
   lesson05,
   lesson06,
+  lesson07,
   lesson08,
   lesson10,
   lesson11,

@@ -2,12 +2,14 @@
 // panels/). A lesson whose worksheet names a panel id of its own lists its view here.
 import { backupPanel } from './backup';
 import { benchPanel } from './bench';
+import { dependenciesPanel } from './dependencies';
 import { edgeCachePanel } from './edge-cache';
 import { idempotencyPanel } from './idempotency';
 import type { LessonPanelSpec } from './lesson-panel';
 import { rateLimitsPanel } from './rate-limits';
 
 export const LESSON_PANELS: readonly LessonPanelSpec[] = [
+  dependenciesPanel,
   benchPanel,
   rateLimitsPanel,
   edgeCachePanel,
