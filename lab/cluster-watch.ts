@@ -13,7 +13,8 @@ export class ClusterWatch {
   private latest: ComponentState[] = [];
   private fingerprint = '';
   private timer: NodeJS.Timeout | undefined;
-  private busy = false;
+  private inFlight: Promise<unknown> = Promise.resolve();
+  private ticking = false;
 
   constructor(
     private readonly control: ClusterControl,
@@ -28,7 +29,7 @@ export class ClusterWatch {
   }
 
   start(): void {
-    this.timer = setInterval(() => void this.refresh(), this.intervalMs);
+    this.timer = setInterval(() => this.tick(), this.intervalMs);
     this.timer.unref();
   }
 
@@ -36,10 +37,27 @@ export class ClusterWatch {
     clearInterval(this.timer);
   }
 
-  /** Looks now (an action just finished) instead of waiting for the next tick. */
+  /**
+   * Looks now (an action just finished) instead of waiting for the next tick. A look already in
+   * flight may have started before the action, so a caller waits for it and then looks again:
+   * what comes back always saw the cluster after the call was made.
+   */
   async refresh(): Promise<ComponentState[]> {
-    if (this.busy) return this.latest;
-    this.busy = true;
+    const queued = this.inFlight.then(() => this.look());
+    this.inFlight = queued.catch(() => undefined);
+    return queued;
+  }
+
+  private tick(): void {
+    // The timer never queues looks behind a slow one: it skips a tick instead.
+    if (this.ticking) return;
+    this.ticking = true;
+    void this.refresh().finally(() => {
+      this.ticking = false;
+    });
+  }
+
+  private async look(): Promise<ComponentState[]> {
     try {
       const components = await this.control.inspectCluster(this.clusterDir);
       const fingerprint = JSON.stringify(components.map(({ name, state, ready, pid }) => [name, state, ready, pid]));
@@ -50,8 +68,6 @@ export class ClusterWatch {
       }
     } catch (err) {
       this.logger.warn({ err }, 'could not inspect the cluster');
-    } finally {
-      this.busy = false;
     }
     return this.latest;
   }
