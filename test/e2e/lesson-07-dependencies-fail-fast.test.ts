@@ -102,7 +102,7 @@ describe('worksheet 7 — dependencies fail fast and locally — in the lab page
     expect(ready.map((r) => r.status)).toEqual(cluster.replicas.map(() => 503));
     for (const r of ready) expect(JSON.parse(r.body)).toMatchObject({ error: { code: 'REDIS_UNAVAILABLE', details: { checks: { redis: 'down', database: 'up' } } } });
     expect(await statelessOnEveryReplica()).toEqual(cluster.replicas.map(() => 200));
-    figures.push(`Redis down: session route 503 REDIS_UNAVAILABLE in ${failing.map((f) => f.ms).join(', ')} ms`);
+    figures.push(`Redis down: session route 503 REDIS_UNAVAILABLE in ${failing.map((f) => Math.round(f.ms)).join(', ')} ms`);
   });
 
   test('when Redis is back and PostgreSQL is stopped, then only the catalogue fails, with a fast 503 DATABASE_UNAVAILABLE', async () => {
@@ -115,7 +115,7 @@ describe('worksheet 7 — dependencies fail fast and locally — in the lab page
     const ready = await readiness();
     expect(ready.map((r) => r.status)).toEqual(cluster.replicas.map(() => 503));
     for (const r of ready) expect(JSON.parse(r.body)).toMatchObject({ error: { code: 'DATABASE_UNAVAILABLE', details: { checks: { redis: 'up', database: 'down' } } } });
-    figures.push(`PostgreSQL down: catalogue 503 DATABASE_UNAVAILABLE in ${failing.map((f) => f.ms).join(', ')} ms`);
+    figures.push(`PostgreSQL down: catalogue 503 DATABASE_UNAVAILABLE in ${failing.map((f) => Math.round(f.ms)).join(', ')} ms`);
   });
 
   test('when PostgreSQL is back, then every route answers 200 again without a replica restart, and every step passes on the page and from the terminal', async () => {
