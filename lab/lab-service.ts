@@ -211,7 +211,7 @@ export class LabService {
 
   check(id: number): LabCheckReport {
     const report = checkLab(id, { history: this.history, components: this.watch.components(), redisMode: this.deps.cluster.topology.redisMode });
-    if (!report) throw new AppError('UNKNOWN_LAB', `no lab ${id}; the labs are ${LESSONS.map((l) => l.worksheet.id).join(", ")} (GET /lab/api/labs)`);
+    if (!report) throw new AppError('UNKNOWN_LAB', `no lab ${id}; the labs are ${LESSONS.map((l) => l.worksheet.id).join(', ')} (GET /lab/api/labs)`);
     return report;
   }
 
