@@ -1,10 +1,11 @@
 // `npm run bench -- …`: runs the scenarios and writes bench/results/<timestamp>/{results.json,
 // report.md, report.html}. Progress goes to stderr, the summary and the report paths to stdout.
 import { existsSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { parseBenchArgs, USAGE, type BenchArgs } from './args';
 import { assertAnswers, clusterEndpoints } from './cluster';
-import { collectEnvironment } from './environment';
+import { collectEnvironment, cpuTimes, MAX_STEAL_SHARE, stealShare } from './environment';
 import { allCores, clusterProcesses, corePlan, pinProcess, type ServerProcess } from './processes';
 import { progressLine } from './progress-json';
 import { fmt, percent } from './report/format';
@@ -12,7 +13,7 @@ import { timestampDirName, writeReport } from './report/write';
 import type { Results } from './results-schema';
 import { applicableScenarios, runBenchmarks, type Progress, type RunnerOptions } from './runner';
 import { SCENARIOS } from './scenarios';
-import { cpuBreakdown, MIN_CPU_US } from './summary';
+import { cpuBreakdown, MAX_QUOTABLE_HALF_WIDTH, MIN_CPU_US } from './summary';
 import { ensureCluster, stopCluster } from '../cluster/launcher';
 import { loadTopology } from '../cluster/topology';
 
@@ -56,7 +57,16 @@ function printSummary(results: Results): void {
   if (results.ratios.length) out.push('', 'ratios (median of per-run ratios):');
   for (const r of results.ratios) {
     const verdict = r.target === null || r.summary.median === null ? '' : r.summary.median >= r.target ? `  (target ≥ ${r.target}: met)` : `  (target ≥ ${r.target}: missed by ${percent(1 - r.summary.median / r.target)})`;
-    out.push(`  ${r.name.padEnd(34)} ${fmt(r.summary.median, 2)}  [${fmt(r.summary.min, 2)}–${fmt(r.summary.max, 2)}]${verdict}`);
+    const interval = r.interval ? `95% CI ${fmt(r.interval.low, 2)}–${fmt(r.interval.high, 2)}` : 'no CI';
+    out.push(`  ${r.name.padEnd(34)} ${fmt(r.summary.median, 2)}  [${fmt(r.summary.min, 2)}–${fmt(r.summary.max, 2)}, ${interval}]${verdict}`);
+  }
+  const unfit = results.ratios.filter((r) => r.quotable && !r.quotable.ok);
+  if (results.ratios.length) {
+    out.push(
+      unfit.length === 0
+        ? `  ✔ every ratio is fit to quote (95 % interval within ±${MAX_QUOTABLE_HALF_WIDTH * 100} %)`
+        : `  ✘ not fit to quote: ${unfit.map((r) => `${r.name} — ${r.quotable?.reason}`).join('; ')}`,
+    );
   }
   const cpu = results.scenarios.filter((s) => cpuBreakdown(s).length > 0);
   if (cpu.length) {
@@ -123,14 +133,19 @@ async function main(argv: string[]): Promise<number> {
     const planned = applicableScenarios(options);
     process.stderr.write(`[bench] ${planned.length} scenarios × ${args.runs} runs against ${target.targetUrl} (${target.targetKind})\n`);
     const environment = collectEnvironment(commandLine, startedAt);
+    const cpuBefore = cpuTimes();
     const { pinned: pinnedByRunner, ...output } = await runBenchmarks(options);
+    const steal = stealShare(cpuBefore, cpuTimes());
+    if (steal !== null && steal > MAX_STEAL_SHARE) {
+      output.warnings.push(`the hypervisor took ${percent(steal)} of the CPU time during the run (steal): the numbers measure other guests too; not fit to quote.`);
+    }
     process.stderr.write('\n');
     const pinning = plan
       ? { ...plan, processes: [{ name: 'load generator', pid: process.pid }, ...servers, ...pinnedByRunner].map((p) => `${p.name} (${p.pid})`) }
       : null;
     const results: Results = {
       schemaVersion: 1,
-      environment: { ...environment, finishedAt: new Date().toISOString(), pinning },
+      environment: { ...environment, finishedAt: new Date().toISOString(), pinning, loadAverageAtEnd: os.loadavg().map((l) => Math.round(l * 100) / 100), cpuStealShare: steal },
       settings: {
         ...target,
         runs: args.runs,

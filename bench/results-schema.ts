@@ -86,6 +86,15 @@ export const ratioSchema = z.object({
   target: maybeNum.describe('the goal from issue 4, or null'),
   perRun: z.array(num).describe('numerator / denominator requests/s inside each run'),
   summary: spreadSchema,
+  interval: z
+    .object({ level: num, centre: num, low: num, high: num })
+    .nullable()
+    .optional()
+    .describe('95 % interval of the ratio (Student t on the log of the per-run ratios; centre = geometric mean); null with fewer than 2 runs'),
+  quotable: z
+    .object({ ok: z.boolean(), reason: z.string() })
+    .optional()
+    .describe('whether the ratio is fit to quote to a class, and why (or why not)'),
 });
 
 export const resultsSchema = z
@@ -103,6 +112,9 @@ export const resultsSchema = z
       totalMemoryGiB: num,
       os: z.string(),
       loadAverage: z.array(num).describe('1, 5 and 15 minute load averages at the start'),
+      loadAverageAtEnd: z.array(num).optional().describe('the same at the end of the run'),
+      cpuMHz: z.array(num).optional().describe('each core\'s clock at the start, as the kernel reports it (0 where it does not)'),
+      cpuStealShare: maybeNum.optional().describe('share of CPU time the hypervisor gave to other guests during the run (/proc/stat steal); null off Linux'),
       versions: z.object({ nginx: z.string(), redis: z.string(), postgres: z.string() }),
       pinning: z
         .object({

@@ -143,6 +143,22 @@ export function confidenceInterval(values: readonly number[], level = 0.95): Con
   return { mean: m, low: m - halfWidth, high: m + halfWidth, halfWidth };
 }
 
+/**
+ * 95 % (by default) interval of a ratio measured once per run: Student t on the logarithms of the
+ * per-run ratios, back-transformed, so the interval is centred on the geometric mean and 0.5× and
+ * 2× are equally far from 1. A ratio's runs are paired (numerator and denominator ran back to back
+ * inside the same run), so the drift of the machine between runs is already divided out.
+ */
+export function ratioInterval(perRun: readonly number[], level = 0.95): { centre: number; low: number; high: number; relativeHalfWidth: number } | null {
+  const logs = perRun.filter((r) => r > 0 && Number.isFinite(r)).map(Math.log);
+  if (logs.length < 2) return null;
+  const ci = confidenceInterval(logs, level);
+  const low = Math.exp(ci.low);
+  const high = Math.exp(ci.high);
+  const centre = Math.exp(ci.mean);
+  return { centre, low, high, relativeHalfWidth: (high - low) / 2 / centre };
+}
+
 /** Welch's unequal-variance t-test of the means of `a` and `b`. */
 export function welchTTest(a: readonly number[], b: readonly number[], alpha = 0.05): WelchResult {
   if (a.length < 2 || b.length < 2) return { t: Number.NaN, degreesOfFreedom: Number.NaN, pValue: 1, significant: false };

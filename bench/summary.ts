@@ -2,7 +2,7 @@
 // class's questions (each computed inside one run, then summarised), and warnings about numbers
 // that should not be trusted.
 import type { RatioResult, RunResult, ScenarioResult, SpreadSummary } from './results-schema';
-import { confidenceInterval, spread } from './stats';
+import { confidenceInterval, ratioInterval, spread } from './stats';
 
 /** A replica answering more than this share of a scenario meant to spread is reported. */
 export const MAX_REPLICA_SHARE = 0.6;
@@ -134,6 +134,26 @@ const RATIOS: RatioDefinition[] = [
   },
 ];
 
+/** Fewer runs than this give no interval worth quoting (the t value for 1 degree of freedom is 12.7). */
+export const MIN_QUOTABLE_RUNS = 3;
+/** A ratio whose 95 % interval is wider than ± this share of its centre is not fit to quote. */
+export const MAX_QUOTABLE_HALF_WIDTH = 0.1;
+
+/**
+ * Whether a ratio may be quoted to a class: enough runs for an interval, and an interval narrow
+ * enough that the same command run again would land inside it.
+ */
+export function quotability(perRun: readonly number[], interval: ReturnType<typeof ratioInterval>): { ok: boolean; reason: string } {
+  if (perRun.length < MIN_QUOTABLE_RUNS || !interval) {
+    return { ok: false, reason: `${perRun.length} run${perRun.length === 1 ? '' : 's'}: too few for an interval (use --runs ${Math.max(MIN_QUOTABLE_RUNS, 5)})` };
+  }
+  const width = `95 % interval ${interval.low.toFixed(2)}–${interval.high.toFixed(2)} (±${pct(interval.relativeHalfWidth)})`;
+  if (interval.relativeHalfWidth > MAX_QUOTABLE_HALF_WIDTH) {
+    return { ok: false, reason: `${width} is wider than ±${pct(MAX_QUOTABLE_HALF_WIDTH)}: the machine was not steady; run again with more --runs, --pin, on a quiet machine` };
+  }
+  return { ok: true, reason: `${width} over ${perRun.length} runs` };
+}
+
 /** Ratios of requests/s, computed run by run so slow drift of the machine cancels out. */
 export function computeRatios(scenarios: ScenarioResult[]): RatioResult[] {
   const byName = new Map(scenarios.map((s) => [s.name, s]));
@@ -148,6 +168,7 @@ export function computeRatios(scenarios: ScenarioResult[]): RatioResult[] {
       if (other && other.requestsPerSecond > 0) perRun.push(run.requestsPerSecond / other.requestsPerSecond);
     }
     if (perRun.length === 0) continue;
+    const interval = ratioInterval(perRun);
     ratios.push({
       name: def.name,
       numerator: numerator.name,
@@ -156,6 +177,8 @@ export function computeRatios(scenarios: ScenarioResult[]): RatioResult[] {
       target: def.target,
       perRun,
       summary: spreadOf(perRun),
+      interval: interval ? { level: 0.95, centre: interval.centre, low: interval.low, high: interval.high } : null,
+      quotable: quotability(perRun, interval),
     });
   }
   return ratios;

@@ -25,14 +25,18 @@ function ratiosSection(r: Results): string {
     const m = q.summary.median;
     const goal = goalVerdict(m, q.target);
     const verdict = goal ? `<span class="${goal.met ? 'ok' : 'bad'}">${escapeHtml(goal.text)}</span>` : '';
-    return `<tr><td>${escapeHtml(`${q.numerator} / ${q.denominator}`)}</td><td style="text-align:left">${escapeHtml(q.question)}</td><td>${fmt(m, 2)}</td><td>${range(q.summary.min, q.summary.max, 2)}</td><td style="white-space:nowrap">${verdict}</td></tr>`;
+    const quote = q.quotable ? `<span class="${q.quotable.ok ? 'ok' : 'bad'}">${q.quotable.ok ? '✔' : '✘'} ${escapeHtml(q.quotable.reason)}</span>` : '';
+    return `<tr><td>${escapeHtml(`${q.numerator} / ${q.denominator}`)}</td><td style="text-align:left">${escapeHtml(q.question)}</td><td>${fmt(m, 2)}</td><td>${range(q.summary.min, q.summary.max, 2)}</td><td>${q.interval ? range(q.interval.low, q.interval.high, 2) : '—'}</td><td style="text-align:left">${quote}</td><td style="white-space:nowrap">${verdict}</td></tr>`;
   });
   const chart = ratioChart(
     r.ratios.map((q, i) => ({ label: q.name, value: q.summary.median, min: q.summary.min, max: q.summary.max, target: q.target, color: PALETTE[(i + 4) % PALETTE.length] })),
     'Ratios',
   );
+  const unfit = r.ratios.filter((q) => q.quotable && !q.quotable.ok);
+  // Said above the numbers, where an instructor projecting the report cannot miss it.
+  const unfitBanner = unfit.length ? `<p class="warn">Not fit to quote: ${unfit.map((q) => escapeHtml(q.name)).join(', ')} — their interval is missing or too wide (see the table).</p>` : '';
   const note = '<p class="note">Median of the runs, dots at the extremes; a log axis from 1 (no difference), so 0.5× and 2× are equally long; red mark: the goal.</p>';
-  return `<h2>Ratios (computed inside each run)</h2>${chart}${note}<table><tr><th>ratio</th><th style="text-align:left">question</th><th>median</th><th>min–max</th><th>target</th></tr>${rows.join('')}</table>`;
+  return `<h2>Ratios (computed inside each run)</h2>${unfitBanner}${chart}${note}<table><tr><th>ratio</th><th style="text-align:left">question</th><th>median</th><th>min–max</th><th>95 % interval</th><th style="text-align:left">fit to quote</th><th>target</th></tr>${rows.join('')}</table>`;
 }
 
 export function renderHtml(r: Results): string {

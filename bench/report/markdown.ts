@@ -14,7 +14,9 @@ export function environmentRows(r: Results): string[][] {
     ['CPU', `${e.cpuModel} × ${e.cpuCount}`],
     ['memory', `${e.totalMemoryGiB} GiB`],
     ['OS', e.os],
-    ['load average at start', e.loadAverage.join(' / ')],
+    ['load average at start', `${e.loadAverage.join(' / ')}${e.loadAverageAtEnd ? `, at the end ${e.loadAverageAtEnd.join(' / ')}` : ''}`],
+    ...(e.cpuMHz?.length ? [['CPU clock at start', `${[...new Set(e.cpuMHz)].join(' / ')} MHz`]] : []),
+    ...(e.cpuStealShare !== undefined ? [['CPU stolen by the hypervisor', e.cpuStealShare === null ? 'unknown (not Linux)' : percent(e.cpuStealShare, 1)]] : []),
     ['CPU pinning (--pin)', e.pinning ? `load generator on CPU ${e.pinning.loadGenerator}, servers on CPU ${e.pinning.servers}: ${e.pinning.processes.join(', ')}` : 'none (generator and servers share every core)'],
     ['nginx', e.versions.nginx],
     ['Redis', e.versions.redis],
@@ -37,13 +39,15 @@ export function renderMarkdown(r: Results): string {
     out.push('## Ratios (requests/s, computed inside each run)', '');
     out.push(
       table(
-        ['ratio', 'question', 'median', 'min–max', 'per run', 'target'],
+        ['ratio', 'question', 'median', 'min–max', '95 % interval', 'per run', 'fit to quote', 'target'],
         r.ratios.map((q) => [
           `${q.numerator} / ${q.denominator}`,
           q.question,
           fmt(q.summary.median, 2),
           range(q.summary.min, q.summary.max, 2),
+          q.interval ? range(q.interval.low, q.interval.high, 2) : '—',
           q.perRun.map((v) => fmt(v, 2)).join(', '),
+          q.quotable ? `${q.quotable.ok ? '✔' : '✘'} ${q.quotable.reason}` : '',
           goalVerdict(q.summary.median, q.target)?.text ?? '',
         ]),
       ),

@@ -99,7 +99,9 @@ function clause(results: Results, ratio: RatioResult, first: boolean): string {
   const rps = (name: string) => results.scenarios.find((s) => s.name === name)?.summary.requestsPerSecond.median ?? null;
   const phrase = PHRASES[ratio.name] ?? { what: ratio.numerator, against: ratio.denominator };
   const { median, min, max } = ratio.summary;
-  const spread = ratio.perRun.length > 1 ? `interval ${fmt(min, 2)}–${fmt(max, 2)} over ${ratio.perRun.length} runs` : 'one run, so no interval yet';
+  const interval = ratio.interval ? `, 95 % interval ${fmt(ratio.interval.low, 2)}–${fmt(ratio.interval.high, 2)}` : '';
+  const unfit = ratio.quotable && !ratio.quotable.ok ? ' (not fit to quote)' : '';
+  const spread = ratio.perRun.length > 1 ? `runs ${fmt(min, 2)}–${fmt(max, 2)}${interval} over ${ratio.perRun.length} runs${unfit}` : 'one run, so no interval yet';
   const head = first ? `${phrase.what} served ${fmt(median, 2)}× the requests/s of ${phrase.against}` : `${phrase.what} ${fmt(median, 2)}×`;
   return `${head}: ${fmt(rps(ratio.numerator))} vs ${fmt(rps(ratio.denominator))} req/s, ${spread}`;
 }

@@ -75,3 +75,18 @@ describe('bench report: ratios', () => {
     expect(html).toContain('<span class="ok">goal ≥ 1.2: 1.25 ✔</span>');
   });
 });
+
+describe('bench report: is a ratio fit to quote?', () => {
+  it('when a ratio has too few runs or too wide an interval, then the report and report.md say it is not fit to quote, and name it', () => {
+    const steady = [scenarioFixture('stateless-info', [4000, 4010, 3990, 4000, 4005]), scenarioFixture('stateful-session-read', [2560, 2570, 2550, 2565, 2560])];
+    const calm = { ...resultsFixture(steady), ratios: computeRatios(steady) };
+    expect(calm.ratios[0]?.quotable?.ok).toBe(true);
+    expect(renderHtml(calm)).not.toContain('Not fit to quote');
+    expect(renderMarkdown(calm)).toMatch(/✔ 95 % interval 0\.64–0\.64 \(±0 %\) over 5 runs/);
+
+    const noisy = [scenarioFixture('stateless-info', [4000, 6700, 3600]), scenarioFixture('stateful-session-read', [2560, 3000, 2900])];
+    const shaky = { ...resultsFixture(noisy), ratios: computeRatios(noisy) };
+    expect(renderHtml(shaky)).toContain('Not fit to quote: stateful-read / stateless-info');
+    expect(renderMarkdown(shaky)).toMatch(/✘ 95 % interval [\d.]+–[\d.]+ \(±\d+ %\) is wider than ±10 %/);
+  });
+});

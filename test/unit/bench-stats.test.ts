@@ -2,6 +2,7 @@ import {
   confidenceInterval,
   median,
   quantileSorted,
+  ratioInterval,
   spread,
   tCritical,
   twoSidedPValue,
@@ -10,7 +11,7 @@ import {
 import { compareResults, formatComparison } from '../../bench/compare';
 import { spawn } from 'node:child_process';
 import { cpuSeconds } from '../../bench/processes';
-import { computeRatios, cpuBreakdown, summarise } from '../../bench/summary';
+import { computeRatios, cpuBreakdown, quotability, summarise } from '../../bench/summary';
 import { resultsFixture, scenarioFixture } from '../bench/results-fixture';
 
 // Reference values computed with SciPy 1.17 (scipy.stats.t, scipy.stats.ttest_ind(equal_var=False)).
@@ -89,6 +90,27 @@ describe('bench compare and ratios', () => {
     const ratio = computeRatios(scenarios).find((r) => r.name === 'stateful-read / stateless-info');
     expect(ratio?.perRun).toEqual([0.8, 0.5]);
     expect(ratio?.summary.median).toBeCloseTo(0.65, 10);
+  });
+
+  // Reference: Student t (df = n − 1) on the natural logs, computed by hand in Python.
+  it('when a ratio has several runs, then its interval is the t interval of the log ratios, centred on the geometric mean', () => {
+    const wide = ratioInterval([0.6, 0.65, 0.7]);
+    expect(wide?.centre).toBeCloseTo(0.648715, 5);
+    expect(wide?.low).toBeCloseTo(0.535650, 5);
+    expect(wide?.high).toBeCloseTo(0.785647, 5);
+    expect(ratioInterval([0.7])).toBeNull();
+  });
+
+  it('when a ratio is judged fit to quote, then it needs three runs and an interval within ± 10 %', () => {
+    const steady = [0.62, 0.63, 0.64, 0.63, 0.625];
+    const narrow = ratioInterval(steady);
+    expect(narrow?.relativeHalfWidth).toBeCloseTo(0.014613, 5);
+    expect(quotability(steady, narrow)).toEqual({ ok: true, reason: '95 % interval 0.62–0.64 (±1 %) over 5 runs' });
+    const noisy = [0.6, 0.65, 0.7];
+    expect(quotability(noisy, ratioInterval(noisy))).toMatchObject({ ok: false, reason: expect.stringMatching(/^95 % interval 0\.54–0\.79 \(±19 %\) is wider than ±10 %/) });
+    expect(quotability([0.6, 0.61], ratioInterval([0.6, 0.61]))).toEqual({ ok: false, reason: '2 runs: too few for an interval (use --runs 5)' });
+    const scenarios = [scenarioFixture('stateless-info', [1000, 1000, 1000, 1000, 1000]), scenarioFixture('stateful-session-read', steady.map((r) => r * 1000))];
+    expect(computeRatios(scenarios)[0]).toMatchObject({ interval: { level: 0.95, low: expect.closeTo(0.61984, 4), high: expect.closeTo(0.63822, 4) }, quotable: { ok: true } });
   });
 });
 
