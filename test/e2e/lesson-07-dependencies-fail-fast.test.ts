@@ -2,11 +2,9 @@
 // and then PostgreSQL from the Dependencies panel (the Cluster panel's own /actions path), brings
 // them back, and checks their work. What the page shows is held against the replicas themselves:
 // each replica's /ready names the missing dependency, and its stateless route keeps answering.
-import { mkdirSync } from 'node:fs';
-import path from 'node:path';
 import type { Dependency } from '../../lab/lessons/07-dependencies-fail-fast.contract';
-import { e2eCluster, labCheck, untilEveryReplicaServes, type E2eCluster } from '../support/e2e-cluster';
-import { chooseWorksheet, openLabPage, press, resetLab, seriousAxeViolations, until, untilEveryStepPasses, type LabPage } from '../support/lab-page';
+import { labCheck, type E2eCluster } from '../support/e2e-cluster';
+import { closeLesson, openLesson, press, seriousAxeViolations, until, untilEveryStepPasses, type LabPage } from '../support/lab-page';
 
 jest.setTimeout(180_000);
 
@@ -15,19 +13,11 @@ let lab: LabPage;
 const figures: string[] = [];
 
 beforeAll(async () => {
-  cluster = e2eCluster();
-  await untilEveryReplicaServes(cluster);
-  await resetLab(cluster);
-  lab = await openLabPage(cluster);
-  await chooseWorksheet(lab.page, 7);
+  ({ cluster, lab } = await openLesson(7));
 }, 120_000);
 
 afterAll(async () => {
   if (lab) {
-    const artifacts = path.join(cluster.clusterDir, 'artifacts');
-    mkdirSync(artifacts, { recursive: true });
-    await lab.page.locator('#panel-dependencies').scrollIntoViewIfNeeded().catch(() => undefined);
-    await lab.page.screenshot({ path: path.join(artifacts, 'lesson-07.png'), fullPage: true }).catch(() => undefined);
     // Whatever happened above, the files after this one need both dependencies.
     for (const target of ['redis', 'postgres'] as const) {
       const item = lab.page.locator(`#dependencies-components li[data-dependency="${target}"]`);
@@ -35,8 +25,8 @@ afterAll(async () => {
     }
     await until('both dependencies up again', async () =>
       (await lab.page.locator('#dependencies-components li[data-state="up"][data-ready="true"]').count()) === 2, 60_000).catch(() => undefined);
-    await lab.close();
   }
+  await closeLesson(lab, cluster, 7, { panel: '#panel-dependencies' });
 });
 
 /** The page's latest answer of one route. */

@@ -3,12 +3,12 @@
 // checked against the results.json each run wrote, its report.html link against what the lab
 // serves, the compare against both runs, and the worksheet until every step passes. Kept short (two
 // scenarios, one run of 2 s each): it proves the path, never a speed.
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fmt, percent } from '../../bench/report/format';
 import { parseResults, type Results } from '../../bench/results-schema';
-import { e2eCluster, labToken, repoRoot, untilEveryReplicaServes, type E2eCluster } from '../support/e2e-cluster';
-import { chooseWorksheet, openLabPage, press, resetLab, seriousAxeViolations, until, untilEveryStepPasses, type LabPage } from '../support/lab-page';
+import { labToken, repoRoot, type E2eCluster } from '../support/e2e-cluster';
+import { closeLesson, openLesson, press, seriousAxeViolations, until, untilEveryStepPasses, type LabPage } from '../support/lab-page';
 
 jest.setTimeout(180_000);
 
@@ -46,20 +46,11 @@ async function runFromThePage(duringTheRun?: () => Promise<void>): Promise<strin
 }
 
 beforeAll(async () => {
-  cluster = e2eCluster();
-  await untilEveryReplicaServes(cluster);
-  await resetLab(cluster);
-  lab = await openLabPage(cluster);
-  await chooseWorksheet(lab.page, 8);
+  ({ cluster, lab } = await openLesson(8));
 }, 120_000);
 
 afterAll(async () => {
-  if (lab) {
-    const artifacts = path.join(cluster.clusterDir, 'artifacts');
-    mkdirSync(artifacts, { recursive: true });
-    await lab.page.locator('#panel-bench').screenshot({ path: path.join(artifacts, 'lesson-08.png') }).catch(() => undefined);
-    await lab.close();
-  }
+  await closeLesson(lab, cluster, 8, { panel: '#panel-bench', panelOnly: true });
   // The runs this file made are the test cluster's, not the developer's: out of their Earlier runs.
   for (const id of runIds) rmSync(path.join(repoRoot, 'bench', 'results', id), { recursive: true, force: true });
   process.stderr.write(`[lesson 8] figures the page showed: ${JSON.stringify(figures)}\n`);

@@ -2,12 +2,11 @@
 // buttons from the keyboard until every step passes, and every number the page shows for a probe
 // is checked against the cluster itself — nginx's access log (every answer to the probe's client
 // address) and each replica's own /metrics (the 200s it served on the route).
-import { mkdirSync, readFileSync } from 'node:fs';
-import path from 'node:path';
+import { readFileSync } from 'node:fs';
 import { logFile } from '../../cluster/state';
 import { LIMIT_VARIANTS, type LimitStore, type LimitVia } from '../../lab/lessons/10-rate-limits.contract';
-import { e2eCluster, labCheck, untilEveryReplicaServes, type E2eCluster } from '../support/e2e-cluster';
-import { chooseWorksheet, openLabPage, press, resetLab, seriousAxeViolations, until, untilEveryStepPasses, type LabPage } from '../support/lab-page';
+import { labCheck, type E2eCluster } from '../support/e2e-cluster';
+import { closeLesson, openLesson, press, seriousAxeViolations, until, untilEveryStepPasses, type LabPage } from '../support/lab-page';
 
 jest.setTimeout(120_000);
 
@@ -15,23 +14,13 @@ let cluster: E2eCluster;
 let lab: LabPage;
 
 beforeAll(async () => {
-  cluster = e2eCluster();
   // Each replica must count its share: a replica nginx still benches after an earlier file's kill
-  // would make the memory store's drift smaller than the number of replicas.
-  await untilEveryReplicaServes(cluster);
-  await resetLab(cluster);
-  lab = await openLabPage(cluster);
-  await chooseWorksheet(lab.page, 10);
+  // would make the memory store's drift smaller than the number of replicas (openLesson waits).
+  ({ cluster, lab } = await openLesson(10));
 }, 120_000);
 
 afterAll(async () => {
-  if (lab) {
-    const artifacts = path.join(cluster.clusterDir, 'artifacts');
-    mkdirSync(artifacts, { recursive: true });
-    await lab.page.locator('#panel-limits').scrollIntoViewIfNeeded().catch(() => undefined);
-    await lab.page.screenshot({ path: path.join(artifacts, 'lesson-10.png'), fullPage: true }).catch(() => undefined);
-    await lab.close();
-  }
+  await closeLesson(lab, cluster, 10, { panel: '#panel-limits' });
 });
 
 /** 200s on `route` per replica, from each replica's own /metrics. */

@@ -3,12 +3,12 @@
 // itself — each replica's own /metrics (read here, directly) and nginx's access log (a hit is a
 // line without an upstream). The last step needs lesson 8's Bench panel: that is one test of its
 // own, which runs once lesson 8 is among the lessons.
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { logFile } from '../../cluster/state';
 import { CACHE_RATIO, CATALOGUE_ROUTE } from '../../lab/lessons/11-edge-cache.contract';
-import { e2eCluster, labCheck, repoRoot, untilEveryReplicaServes, type E2eCluster } from '../support/e2e-cluster';
-import { chooseWorksheet, openLabPage, press, resetLab, seriousAxeViolations, until, untilEveryStepPasses, type LabPage } from '../support/lab-page';
+import { labCheck, repoRoot, type E2eCluster } from '../support/e2e-cluster';
+import { closeLesson, openLesson, press, seriousAxeViolations, until, untilEveryStepPasses, type LabPage } from '../support/lab-page';
 
 jest.setTimeout(120_000);
 
@@ -32,21 +32,11 @@ let lab: LabPage;
 const benchRuns: string[] = [];
 
 beforeAll(async () => {
-  cluster = e2eCluster();
-  await untilEveryReplicaServes(cluster);
-  await resetLab(cluster);
-  lab = await openLabPage(cluster);
-  await chooseWorksheet(lab.page, 11);
+  ({ cluster, lab } = await openLesson(11));
 }, 120_000);
 
 afterAll(async () => {
-  if (lab) {
-    const artifacts = path.join(cluster.clusterDir, 'artifacts');
-    mkdirSync(artifacts, { recursive: true });
-    await lab.page.locator('#panel-cache').scrollIntoViewIfNeeded().catch(() => undefined);
-    await lab.page.screenshot({ path: path.join(artifacts, 'lesson-11.png'), fullPage: true }).catch(() => undefined);
-    await lab.close();
-  }
+  await closeLesson(lab, cluster, 11, { panel: '#panel-cache' });
   for (const id of benchRuns) rmSync(path.join(repoRoot, 'bench', 'results', id), { recursive: true, force: true });
 });
 

@@ -2,11 +2,9 @@
 // the two runs from the keyboard, each SIGKILLs the replica answering most of it, and every step
 // passes. What the page claims is checked against the cluster itself: the counter it shows is the
 // one in Redis, and the replica it says it killed has a new process and serves again.
-import { mkdirSync } from 'node:fs';
-import path from 'node:path';
 import { Redis } from 'ioredis';
-import { clusterCommand, deleteRedisKeys, e2eCluster, statusTable, untilEveryReplicaServes, type E2eCluster } from '../support/e2e-cluster';
-import { chooseWorksheet, openLabPage, press, resetLab, seriousAxeViolations, until, untilEveryStepPasses, type LabPage } from '../support/lab-page';
+import { clusterCommand, deleteRedisKeys, statusTable, untilEveryReplicaServes, type E2eCluster } from '../support/e2e-cluster';
+import { closeLesson, openLabPage, openLesson, press, seriousAxeViolations, until, untilEveryStepPasses, type LabPage } from '../support/lab-page';
 import { requireClusterState, serviceUrls } from '../../cluster/state';
 
 let cluster: E2eCluster;
@@ -19,22 +17,13 @@ const status = () => statusTable({ ...process.env, ...cluster.env });
 const pidOf = (id: string) => Number(new RegExp(`^\\s*${id}\\s+ready\\s+(\\d+)\\s`, 'm').exec(status())?.[1]);
 
 beforeAll(async () => {
-  cluster = e2eCluster();
-  // The kill must meet three serving replicas, as a student's first run would.
-  await untilEveryReplicaServes(cluster);
-  await resetLab(cluster);
+  // The kill must meet three serving replicas, as a student's first run would (openLesson waits).
+  ({ cluster, lab } = await openLesson(13));
   redis = new Redis(serviceUrls(requireClusterState(cluster.clusterDir)).redis, { maxRetriesPerRequest: 1 });
-  lab = await openLabPage(cluster);
-  await chooseWorksheet(lab.page, 13);
 }, 120_000);
 
 afterAll(async () => {
-  if (lab) {
-    const artifacts = path.join(cluster.clusterDir, 'artifacts');
-    mkdirSync(artifacts, { recursive: true });
-    await lab.page.screenshot({ path: path.join(artifacts, 'lesson-13.png'), fullPage: true }).catch(() => undefined);
-    await lab.close();
-  }
+  await closeLesson(lab, cluster, 13);
   // Thousands of keyed increments leave as many records (kept 24 h): later files page through the
   // keyspace. The runs' sessions go too.
   for (const handle of sessions) {
@@ -64,11 +53,14 @@ async function counterInRedis(handle: string): Promise<number> {
 async function runFromThePage(keyed: boolean) {
   const pids = Object.fromEntries(cluster.replicas.map(({ id }) => [id, pidOf(id)]));
   const column = lab.page.locator('#idempotency-table th[data-phase]').nth(keyed ? 1 : 0);
+  // A run again shows the last run's column until the new one starts: each run has a session of
+  // its own, so the column is this run's once its session changed.
+  const before = await column.getAttribute('data-session');
   // The page asks before it kills (openLabPage says yes to every dialog).
   await press(lab.page.locator(`#panel-idempotency button[data-run="${keyed ? 'keyed' : 'unkeyed'}"]`));
   const phase = await until('the run to end', async () => {
-    const seen = await column.getAttribute('data-phase');
-    return seen === 'done' || seen === 'failed' ? seen : undefined;
+    const [seen, session] = [await column.getAttribute('data-phase'), await column.getAttribute('data-session')];
+    return session && session !== before && (seen === 'done' || seen === 'failed') ? seen : undefined;
   }, 90_000);
   expect({ phase, status: await lab.page.locator('#idempotency-status').textContent() }).toEqual({ phase: 'done', status: expect.stringContaining('done') });
   const fields = ['attempted', 'acknowledged', 'unacknowledged', 'final', 'lost', 'duplicated', 'ambiguousApplied', 'nginxRetries', 'replays'] as const;

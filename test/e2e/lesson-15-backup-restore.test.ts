@@ -3,12 +3,12 @@
 // step passes. What the page claims is checked against the stores themselves: the manifest on
 // disk, the message rows in PostgreSQL and the session key in Redis — gone after the accident,
 // back after the restore.
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import { Client as Pg } from 'pg';
-import { deleteRedisKeys, e2eCluster, statusTable, untilEveryReplicaServes, type E2eCluster } from '../support/e2e-cluster';
-import { chooseWorksheet, openLabPage, press, resetLab, seriousAxeViolations, until, untilEveryStepPasses, type LabPage } from '../support/lab-page';
+import { deleteRedisKeys, statusTable, untilEveryReplicaServes, type E2eCluster } from '../support/e2e-cluster';
+import { closeLesson, openLesson, press, seriousAxeViolations, until, untilEveryStepPasses, type LabPage } from '../support/lab-page';
 import { requireClusterState, serviceUrls } from '../../cluster/state';
 import { BACKUPS_DIR } from '../../scripts/lib/backup.mjs';
 
@@ -19,23 +19,14 @@ let redis: Redis;
 const made: { handle?: string; backup?: string } = {};
 
 beforeAll(async () => {
-  cluster = e2eCluster();
-  await untilEveryReplicaServes(cluster);
-  await resetLab(cluster);
+  ({ cluster, lab } = await openLesson(15));
   pg = new Pg({ connectionString: serviceUrls(requireClusterState(cluster.clusterDir)).database });
   await pg.connect();
   redis = new Redis(serviceUrls(requireClusterState(cluster.clusterDir)).redis, { maxRetriesPerRequest: 1 });
-  lab = await openLabPage(cluster);
-  await chooseWorksheet(lab.page, 15);
 }, 120_000);
 
 afterAll(async () => {
-  if (lab) {
-    const artifacts = path.join(cluster.clusterDir, 'artifacts');
-    mkdirSync(artifacts, { recursive: true });
-    await lab.page.screenshot({ path: path.join(artifacts, 'lesson-15.png'), fullPage: true }).catch(() => undefined);
-    await lab.close();
-  }
+  await closeLesson(lab, cluster, 15);
   // The lesson's conversation and backup are this file's: the next file finds the cluster without them.
   if (made.handle) {
     await pg.query(`DELETE FROM messages WHERE session_id LIKE $1`, [`${made.handle}%`]);

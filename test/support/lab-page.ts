@@ -1,10 +1,11 @@
 // The lab page in a real Chromium for the lesson tests: open it with the lab token, choose a
 // worksheet, press its buttons from the keyboard (focus + Enter, as a keyboard-only student
 // would), check the worksheet until every step passes, and ask axe-core what it finds.
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { guardedContext, launchChromium, type GuardedContext } from '../../lab/browser';
-import { labToken, type E2eCluster } from './e2e-cluster';
+import { e2eCluster, labToken, untilEveryReplicaServes, type E2eCluster } from './e2e-cluster';
 
 export interface LabPage {
   browser: Browser;
@@ -98,4 +99,35 @@ export async function seriousAxeViolations(page: Page): Promise<AxeViolation[]> 
   return violations
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
     .map((v) => ({ id: v.id, impact: v.impact, help: v.help, targets: v.nodes.map((n) => n.target.join(' ')) }));
+}
+
+/**
+ * How every lesson's e2e file begins: a cluster whose three replicas all serve (an earlier file's
+ * kill must not be what this one measures), a lab with no history, and the page on worksheet `id`.
+ */
+export async function openLesson(id: number): Promise<{ cluster: E2eCluster; lab: LabPage }> {
+  const cluster = e2eCluster();
+  await untilEveryReplicaServes(cluster);
+  await resetLab(cluster);
+  const lab = await openLabPage(cluster);
+  await chooseWorksheet(lab.page, id);
+  return { cluster, lab };
+}
+
+/**
+ * How it ends: a picture of the page for whoever reads a failure (the cluster's artifacts folder,
+ * `lesson-NN.png`; `panel` scrolls that panel into view first, or shoots only it with
+ * `panelOnly`), then the browser closes. Never throws: it runs after failures too.
+ */
+export async function closeLesson(lab: LabPage | undefined, cluster: E2eCluster, id: number, { panel, panelOnly = false }: { panel?: string; panelOnly?: boolean } = {}): Promise<void> {
+  if (!lab) return;
+  const artifacts = path.join(cluster.clusterDir, 'artifacts');
+  mkdirSync(artifacts, { recursive: true });
+  const file = path.join(artifacts, `lesson-${String(id).padStart(2, '0')}.png`);
+  if (panel && panelOnly) await lab.page.locator(panel).screenshot({ path: file }).catch(() => undefined);
+  else {
+    if (panel) await lab.page.locator(panel).scrollIntoViewIfNeeded().catch(() => undefined);
+    await lab.page.screenshot({ path: file, fullPage: true }).catch(() => undefined);
+  }
+  await lab.close().catch(() => undefined);
 }
