@@ -55,7 +55,7 @@ export const logoutPanel: LessonPanelSpec = {
     const status = h('p', { class: 'run-status', id: 'logout-status', 'aria-live': 'polite' }, 'Nobody is logged in.');
     const clients = h('table', { id: 'logout-clients' },
       h('caption', {}, 'The virtual clients’ logins: public handles only — the cookie’s secret and the token never leave the lab controller'),
-      h('thead', {}, h('tr', {}, ...['client', 'user', 'session handle', 'token id', 'logged in by', 'state', 'actions'].map((t) => h('th', { scope: 'col' }, t)))));
+      h('thead', {}, h('tr', {}, ...['client · user', 'login (handles only)', 'state', 'actions'].map((t) => h('th', { scope: 'col' }, t)))));
     const gridBoxes: Record<Phase, HTMLElement> = { before: h('div', { id: 'logout-grid-before' }), after: h('div', { id: 'logout-grid-after' }) };
     const commands = h('dl', { class: 'commands', id: 'logout-commands' });
 
@@ -113,12 +113,15 @@ export const logoutPanel: LessonPanelSpec = {
           return button;
         });
         const state = !l ? 'not logged in' : l.logout ? `logged out at ${clock(l.logout.at)}` : `logged in at ${clock(l.at)}`;
-        return h('tr', { 'data-client': c.id, 'data-login-id': l?.id ?? '', 'data-session-handle': l?.sessionHandle ?? '', 'data-token-id': l?.tokenId ?? '', 'data-logged-out': String(Boolean(l?.logout)) },
-          h('th', { scope: 'row' }, c.id),
-          h('td', {}, l?.email ?? '—'),
-          h('td', {}, l ? h('code', {}, l.sessionHandle) : '—'),
-          h('td', {}, l ? h('code', { title: 'the token’s id (jti): what the denylist lists — not the token' }, `${l.tokenId.slice(0, 8)}…`) : '—'),
-          h('td', {}, l ? `${l.loginReplicas.session ?? '?'} · ${l.loginReplicas.token ?? '?'}` : '—'),
+        return h('tr', { 'data-client': c.id, 'data-login-id': l?.id ?? '', 'data-session-handle': l?.sessionHandle ?? '', 'data-token-id': l?.tokenId ?? '', 'data-logged-out': String(Boolean(l?.logout)),
+          'data-logout-replicas': l?.logout ? `${l.logout.session.replica ?? ''},${l.logout.token.replica ?? ''}` : '' },
+          h('th', { scope: 'row' }, c.id, h('br'), h('small', {}, l?.email ?? 'not logged in')),
+          h('td', {}, l
+            ? h('dl', {},
+              h('dt', {}, 'session'), h('dd', {}, h('code', {}, l.sessionHandle)),
+              h('dt', {}, 'token id'), h('dd', {}, h('code', { title: 'the token’s id (jti): what the denylist lists — not the token' }, `${l.tokenId.slice(0, 8)}…`)),
+              h('dt', {}, 'by'), h('dd', {}, `${l.loginReplicas.session ?? '?'} · ${l.loginReplicas.token ?? '?'}`))
+            : '—'),
           h('td', { class: l?.logout ? 'lost' : l ? 'kept' : '' }, state),
           h('td', {}, ...buttons.flatMap((b) => [b, ' '])));
       })));
