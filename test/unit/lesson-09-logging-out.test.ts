@@ -1,8 +1,14 @@
+import express from 'express';
+import pino from 'pino';
+import request from 'supertest';
 import type { Exchange } from '../../cluster/simulated-client';
+import { AppError } from '../../src/errors/app-error';
+import { errorHandler } from '../../src/errors/error-middleware';
 import { checkLab } from '../../lab/lab-checks';
 import { LabHistory } from '../../lab/lab-history';
 import type { LessonEvent } from '../../lab/lab-types';
-import { cellOf, userOf } from '../../lab/lessons/09-logging-out';
+import { cellOf, lesson09, userOf } from '../../lab/lessons/09-logging-out';
+import type { LessonContext } from '../../lab/lessons/lesson';
 import { LOGOUT_LESSON, PROOFS, type GridCell, type LogoutAnswer, type LogoutGrid, type Proof } from '../../lab/lessons/09-logging-out.contract';
 
 const REPLICAS = ['app-1', 'app-2', 'app-3'];
@@ -133,5 +139,108 @@ describe('lesson 9: logging out — a server session ends everywhere, a token do
     grid(history, true, afterLogout);
     grid(history, true, (r, p) => (r === 'app-1' && p === 'token-denylist' ? accepted(r, p) : afterLogout(r, p)));
     expect(step(history, 'token-lives').passed).toBe(false);
+  });
+});
+
+// ---- the runtime, with a fake cluster behind the one simulated client: where the credentials go ----
+
+const SECRET_COOKIE = `statelab.login=0123456789abcdef.${'s'.repeat(43)}`;
+const SECRET_TOKEN = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIiwianRpIjoiajEifQ.c2lnbmF0dXJlLW9mLXRoZS10b2tlbg';
+
+/** One fake client: answers the auth routes as the cluster would, and refuses credentials it did not hand out. */
+function fakeClient(id: string) {
+  let loggedOut = false;
+  const answer = (path: string, status: number, json: Record<string, unknown>, cookie?: string): Exchange => ({
+    // Asked directly on 127.0.0.1:300N, replica app-N answers; through "nginx", app-2.
+    ...reply(status, json), client: id, path, replica: `app-${/^http:\/\/127\.0\.0\.1:300(\d)\//.exec(path)?.[1] ?? 2}`, cookie,
+  });
+  return {
+    id,
+    name: id,
+    address: '127.0.1.1',
+    send: async ({ method = 'GET', path, body, headers = {} }: { method?: string; path: string; body?: { mode?: string }; headers?: Record<string, string> }): Promise<Exchange> => {
+      const session = headers.cookie === SECRET_COOKIE;
+      const token = headers.authorization === `Bearer ${SECRET_TOKEN}`;
+      if (method === 'POST' && path === '/api/v1/auth/login') {
+        return body?.mode === 'session'
+          ? answer(path, 201, { mode: 'session', sessionHandle: '0123456789abcdef' }, SECRET_COOKIE)
+          : answer(path, 201, { mode: 'token', token: SECRET_TOKEN, tokenId: 'f0e1d2c3-b4a5-4697-8877-665544332211', expiresAt: '2026-12-04T20:00:00.000Z' });
+      }
+      if (method === 'POST' && path === '/api/v1/auth/logout') {
+        if (!session && !token) return answer(path, 401, { error: { code: 'NOT_AUTHENTICATED' } });
+        loggedOut = true;
+        return answer(path, 204, {});
+      }
+      if (session) return loggedOut ? answer(path, 401, { error: { code: 'NOT_AUTHENTICATED' } }) : answer(path, 200, { via: 'session' });
+      if (token) return loggedOut && path.endsWith('?denylist=on') ? answer(path, 401, { error: { code: 'TOKEN_REVOKED' } }) : answer(path, 200, { via: 'token', denylistChecked: path.endsWith('?denylist=on') });
+      return answer(path, 401, { error: { code: 'NOT_AUTHENTICATED' } });
+    },
+  };
+}
+
+function runtimeWithFakes() {
+  const clients = [fakeClient('client-1'), fakeClient('client-2')];
+  const published: LessonEvent[] = [];
+  const recordedPaths: string[] = [];
+  const history = new LabHistory();
+  const ctx = {
+    slug: LOGOUT_LESSON,
+    clients,
+    client: (id: string) => {
+      const found = clients.find((c) => c.id === id);
+      if (!found) throw new AppError('VALIDATION_FAILED', `no client ${id}`);
+      return found;
+    },
+    record: (e: Exchange) => recordedPaths.push(e.path),
+    publish: (kind: string, data: unknown, { keep = true } = {}) => {
+      const event: LessonEvent = { type: 'lesson', lesson: LOGOUT_LESSON, kind, at: Date.now(), data };
+      published.push(event);
+      if (keep) history.recordLessonEvent(event);
+      return event;
+    },
+    cluster: { topology: { replicas: REPLICAS.map((id, i) => ({ id, host: '127.0.0.1', port: 3001 + i })) } },
+  } as unknown as LessonContext;
+  const runtime = lesson09.start!(ctx);
+  const app = express();
+  app.use(express.json());
+  app.use(runtime.router!);
+  app.use(errorHandler(pino({ level: 'silent' })));
+  return { app, runtime, published, recordedPaths, history };
+}
+
+describe('lesson 9 runtime: the credentials stay in the controller', () => {
+  test('when a client logs in, out and asks every replica, then no answer, event or snapshot carries the cookie or the token, and the checks pass on what it published', async () => {
+    const { app, runtime, published, recordedPaths, history } = runtimeWithFakes();
+    const answers = [
+      await request(app).post('/login').send({}),
+      await request(app).post('/ask').send({ client: 'client-1' }),
+      await request(app).post('/logout').send({ client: 'client-1' }),
+      await request(app).post('/ask').send({ client: 'client-1' }),
+    ];
+    expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 200]);
+    const seen = JSON.stringify({ answers: answers.map((a) => a.body), published, snapshot: runtime.snapshot!(), recordedPaths });
+    for (const secret of [SECRET_TOKEN, SECRET_COOKIE, SECRET_COOKIE.split('=')[1]!]) expect(seen).not.toContain(secret);
+    expect(seen).toContain('0123456789abcdef');
+    // Every replica was asked on its own port, three proofs each, twice.
+    expect(recordedPaths.filter((p) => p.startsWith('http://127.0.0.1:3002/api/v1/auth/me'))).toHaveLength(6);
+    expect(checkLab(9, { history, components: [] })!.passed).toBe(true);
+  });
+
+  test('when a client is unknown, not logged in, or the body is wrong, then 400 or 409 in the JSON error shape', async () => {
+    const { app } = runtimeWithFakes();
+    expect((await request(app).post('/ask').send({ client: 'client-1' })).body.error.code).toBe('ACTION_NOT_ALLOWED');
+    expect((await request(app).post('/ask').send({ client: 'client-9' })).body.error.code).toBe('VALIDATION_FAILED');
+    expect((await request(app).post('/logout').send({ client: 'client-1', token: 'x' })).status).toBe(400);
+    await request(app).post('/login').send({});
+    expect((await request(app).post('/logout').send({ client: 'client-2' })).status).toBe(200);
+    expect((await request(app).post('/logout').send({ client: 'client-2' })).body.error.code).toBe('ACTION_NOT_ALLOWED');
+  });
+
+  test('when the lab is reset, then the lesson forgets the logins and their credentials', async () => {
+    const { app, runtime } = runtimeWithFakes();
+    await request(app).post('/login').send({});
+    runtime.reset!();
+    expect(runtime.snapshot!()).toEqual({ logins: [], before: null, after: null });
+    expect((await request(app).post('/ask').send({ client: 'client-1' })).body.error.code).toBe('ACTION_NOT_ALLOWED');
   });
 });
