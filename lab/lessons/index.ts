@@ -7,6 +7,7 @@ import { lesson05 } from './05-dead-replica-retries';
 import { lesson06 } from './06-lost-updates';
 import { lesson07 } from './07-dependencies-fail-fast';
 import { lesson08 } from './08-state-has-a-price';
+import { lesson09 } from './09-logging-out';
 import { lesson10 } from './10-rate-limits';
 import { lesson11 } from './11-edge-cache';
 import { lesson13 } from './13-idempotency-keys';
@@ -22,6 +23,7 @@ export const LESSONS: readonly Lesson[] = [
   lesson06,
   lesson07,
   lesson08,
+  lesson09,
   lesson10,
   lesson11,
   lesson13,

@@ -6,11 +6,13 @@ import { dependenciesPanel } from './dependencies';
 import { edgeCachePanel } from './edge-cache';
 import { idempotencyPanel } from './idempotency';
 import type { LessonPanelSpec } from './lesson-panel';
+import { logoutPanel } from './logout';
 import { rateLimitsPanel } from './rate-limits';
 
 export const LESSON_PANELS: readonly LessonPanelSpec[] = [
   dependenciesPanel,
   benchPanel,
+  logoutPanel,
   rateLimitsPanel,
   edgeCachePanel,
   idempotencyPanel,
