@@ -3,13 +3,11 @@
 // again. What the grid shows is held against the cluster itself: each replica's own /metrics
 // counts the 200s and 401s it gave on /api/v1/auth/me, and Redis holds the session's key before
 // the logout and the token's denylist entry after it. No credential ever reaches a page.
-import { mkdirSync } from 'node:fs';
-import path from 'node:path';
 import { Redis } from 'ioredis';
 import { serviceUrls } from '../../cluster/state';
 import { PROOFS, type LogoutSnapshot, type Proof } from '../../lab/lessons/09-logging-out.contract';
-import { clusterState, e2eCluster, labCheck, untilEveryReplicaServes, type E2eCluster } from '../support/e2e-cluster';
-import { chooseWorksheet, openLabPage, press, resetLab, seriousAxeViolations, until, untilEveryStepPasses, type LabPage } from '../support/lab-page';
+import { clusterState, labCheck, type E2eCluster } from '../support/e2e-cluster';
+import { closeLesson, openLesson, press, seriousAxeViolations, until, untilEveryStepPasses, type LabPage } from '../support/lab-page';
 
 jest.setTimeout(180_000);
 
@@ -22,26 +20,16 @@ let prefix: string;
 const CREDENTIAL = /eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}|[0-9a-f]{16}\.[A-Za-z0-9_-]{43}/;
 
 beforeAll(async () => {
-  cluster = e2eCluster();
-  await untilEveryReplicaServes(cluster);
-  await resetLab(cluster);
+  ({ cluster, lab } = await openLesson(9));
   const state = clusterState(cluster);
   prefix = state.appEnv?.REDIS_KEY_PREFIX ?? 'statelab:';
   redis = new Redis(serviceUrls(state).redis, { lazyConnect: true, maxRetriesPerRequest: 1 });
   await redis.connect();
-  lab = await openLabPage(cluster);
-  await chooseWorksheet(lab.page, 9);
 }, 120_000);
 
 afterAll(async () => {
   redis?.disconnect();
-  if (lab) {
-    const artifacts = path.join(cluster.clusterDir, 'artifacts');
-    mkdirSync(artifacts, { recursive: true });
-    await lab.page.locator('#panel-logout').scrollIntoViewIfNeeded().catch(() => undefined);
-    await lab.page.screenshot({ path: path.join(artifacts, 'lesson-09.png'), fullPage: true }).catch(() => undefined);
-    await lab.close();
-  }
+  await closeLesson(lab, cluster, 9, { panel: '#panel-logout' });
 });
 
 const ME_ROUTE = '/api/v1/auth/me';
