@@ -1,5 +1,6 @@
 // The lesson views of the page, one module each (the six shared panels are in index.html and
 // panels/). A lesson whose worksheet names a panel id of its own lists its view here.
+import { adminPanel } from './admin';
 import { backupPanel } from './backup';
 import { benchPanel } from './bench';
 import { dependenciesPanel } from './dependencies';
@@ -13,6 +14,7 @@ export const LESSON_PANELS: readonly LessonPanelSpec[] = [
   benchPanel,
   rateLimitsPanel,
   edgeCachePanel,
+  adminPanel,
   idempotencyPanel,
   backupPanel,
 ];
