@@ -11,7 +11,7 @@ export const ADMIN_LESSON = 'admin';
 /** How many virtual students log in by default (one per seeded user). */
 export const DEFAULT_STUDENTS = 5;
 /** SCAN COUNT per page of the listing by default: small enough that a walk has several pages. */
-export const DEFAULT_PAGE_COUNT = 100;
+export const DEFAULT_PAGE_COUNT = 20;
 /** A walk stops after this many pages; a keyspace larger than COUNT × this needs a larger COUNT. */
 export const MAX_PAGES = 300;
 /** Audit rows read by default (newest first). */
@@ -67,6 +67,8 @@ export interface LoginRound {
   id: string;
   at: number;
   logins: StudentLogin[];
+  /** The virtual clients the lab holds a login for after this round (the ones a revoke may name). */
+  held: string[];
 }
 
 /** One SCAN step of the admin listing. */
@@ -128,6 +130,8 @@ export interface Revocation {
   after: ReplicaAsked[];
   /** Replicas in the topology: every one must have been asked. */
   replicas: string[];
+  /** The virtual clients the lab still holds a login for after this revoke. */
+  held: string[];
 }
 
 /** One audit row as the page shows it (details and session ids stay out: they are not needed here). */

@@ -123,10 +123,15 @@ function startAdmin(ctx: LessonContext): LessonRuntime {
     }
   }
 
-  const admin = (method: string, path: string, key: string) => instructor.send({ method, path, headers: { 'x-api-key': key }, jar: null });
+  async function admin(method: string, path: string, key: string): Promise<Exchange> {
+    const reply = await instructor.send({ method, path, headers: { 'x-api-key': key }, jar: null });
+    // Someone revoked the lab's key (`npm run admin -- key revoke <id>`): the next action makes new ones.
+    if (reply.errorCode === 'API_KEY_INVALID') keys = null;
+    return reply;
+  }
 
   async function login(students: number): Promise<LoginRound> {
-    const round: LoginRound = { id: randomUUID(), at: Date.now(), logins: [] };
+    const round: LoginRound = { id: randomUUID(), at: Date.now(), logins: [], held: [] };
     for (const [i, client] of ctx.clients.slice(0, students).entries()) {
       const user = seedUsers[i % seedUsers.length]!;
       client.forget(JAR);
@@ -137,6 +142,7 @@ function startAdmin(ctx: LessonContext): LessonRuntime {
       if (handle) held.set(client.id, { client, email: user.email, handle });
       round.logins.push({ client: client.id, email: user.email, handle, ...answer(reply) });
     }
+    round.held = [...held.keys()];
     view = { ...view, logins: round };
     ctx.publish('logins', round);
     return round;
@@ -220,6 +226,7 @@ function startAdmin(ctx: LessonContext): LessonRuntime {
       withWriteKey: answer(withWrite),
       after,
       replicas: replicas.map((r) => r.id),
+      held: [...held.keys()],
     };
     view = { ...view, revocation: result };
     ctx.publish('revoke', result);

@@ -26,7 +26,7 @@ function publish<T>(history: LabHistory, kind: string, data: T): void {
 
 function logins(history: LabHistory, statuses = [201, 201, 201]): void {
   publish<LoginRound>(history, 'logins', {
-    id: 'l', at: 0,
+    id: 'l', at: 0, held: [],
     logins: statuses.map((status, i) => ({ client: `client-${i + 1}`, email: EMAILS[i]!, handle: status === 201 ? HANDLES[i]! : null, status, errorCode: status === 201 ? null : 'DATABASE_UNAVAILABLE', replica: REPLICAS[i]! })),
   });
 }
@@ -55,6 +55,7 @@ function revoke(history: LabHistory, overrides: Partial<Revocation> = {}): void 
     withWriteKey: { status: 204, errorCode: null, replica: 'app-2' },
     after: asked(401),
     replicas: REPLICAS,
+    held: [],
     ...overrides,
   });
 }

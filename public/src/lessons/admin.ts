@@ -92,10 +92,11 @@ function createAdminPanel(ctx: PanelContext, body: HTMLElement): Panel {
     return h('span', { class: 'swatch', style: `background:${colour};color:${textOn(colour)}` }, replica ? shortLabel(replica) : '–');
   }
 
-  /** The students who still hold a login: the latest round, minus those revoked since. */
+  /** The students the lab still holds a login for: the newest of the latest round and the latest revoke. */
   function holding(): LoginRound['logins'] {
-    const revoked = view.revocation && view.logins && view.revocation.at >= view.logins.at && view.revocation.withWriteKey.status === 204 ? view.revocation.handle : null;
-    return (view.logins?.logins ?? []).filter((l) => l.handle && l.handle !== revoked);
+    const { logins: round, revocation: r } = view;
+    const held = new Set(r && round && r.at >= round.at ? r.held : (round?.held ?? []));
+    return (round?.logins ?? []).filter((l) => held.has(l.client));
   }
 
   function drawKeys(k: LabKeys | null): void {
@@ -113,7 +114,7 @@ function createAdminPanel(ctx: PanelContext, body: HTMLElement): Panel {
     fill(chosen, ...held.map((l) => h('option', { value: l.client }, `${l.client} · ${l.email}`)));
     if (held.some((l) => l.client === previous)) chosen.value = previous;
     if (!round) return fill(logins, h('p', { class: 'note' }, 'Nobody logged in since the last reset.'));
-    fill(logins, h('div', { class: 'table-scroll' }, h('table', { id: 'admin-logins-table' },
+    fill(logins, h('div', { class: 'table-scroll', tabindex: 0, role: 'region', 'aria-label': 'the students\' logins' }, h('table', { id: 'admin-logins-table' },
       h('caption', {}, `Logged in at ${clock(round.at)}: each login's public handle (the cookie's secret half stays with the client)`),
       h('thead', {}, h('tr', {}, ...['client', 'user', 'answer', 'handle'].map((t) => h('th', { scope: 'col' }, t)))),
       h('tbody', {}, ...round.logins.map((l) => h('tr', { 'data-client': l.client, 'data-status': l.status, 'data-handle': l.handle ?? '' },
@@ -131,7 +132,7 @@ function createAdminPanel(ctx: PanelContext, body: HTMLElement): Panel {
       h('ol', { class: 'note', id: 'admin-pages', 'aria-label': 'the pages of the walk' },
         ...pages.map((p) => h('li', { 'data-cursor': p.cursor, 'data-replica': p.replica ?? '' }, swatch(p.replica), ` cursor ${p.cursor} → ${p.nextCursor ?? 'null'}: ${p.items} ${p.items === 1 ? 'login' : 'logins'}${p.status === 200 ? '' : ` (${shown(p)})`}`)),
         w.pages.length > SHOWN_PAGES ? h('li', {}, `… and ${w.pages.length - SHOWN_PAGES} more pages`) : null),
-      h('div', { class: 'table-scroll' }, h('table', { id: 'admin-sessions-table' },
+      h('div', { class: 'table-scroll', tabindex: 0, role: 'region', 'aria-label': 'the logins the listing returned' }, h('table', { id: 'admin-sessions-table' },
         h('caption', {}, 'The logins the listing returned, the lab\'s students first: by handle — nothing here logs anyone in'),
         h('thead', {}, h('tr', {}, ...['handle', 'user', 'made by', 'expires in', 'student'].map((t) => h('th', { scope: 'col' }, t)))),
         h('tbody', {}, ...w.sessions.map((s) => h('tr', { 'data-handle': s.handle, 'data-client': s.client ?? '' },
@@ -150,7 +151,7 @@ function createAdminPanel(ctx: PanelContext, body: HTMLElement): Panel {
       h('p', { id: 'admin-revoke-summary', 'data-handle': r.handle, 'data-read-status': r.withReadKey.status, 'data-write-status': r.withWriteKey.status },
         `${clock(r.at)} ${r.client} (${r.email}, handle `, h('code', {}, r.handle), `): DELETE with key:${r.keys.read} (read) → `, h('strong', {}, shown(r.withReadKey)),
         `; with key:${r.keys.write} (write) → `, h('strong', {}, shown(r.withWriteKey)), ' from ', swatch(r.withWriteKey.replica), '.'),
-      h('div', { class: 'table-scroll' }, h('table', { id: 'admin-replicas-table' },
+      h('div', { class: 'table-scroll', tabindex: 0, role: 'region', 'aria-label': 'each replica before and after the revoke' }, h('table', { id: 'admin-replicas-table' },
         h('caption', {}, `${r.client} asks each replica on its own port, past nginx: GET /api/v1/auth/me with its cookie`),
         h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'when'), ...r.replicas.map((id) => h('th', { scope: 'col' }, swatch(id), ` ${id}`)))),
         h('tbody', {}, askedRow('before the revoke', 'before', r.before), askedRow('after the revoke', 'after', r.after)))));
@@ -160,7 +161,7 @@ function createAdminPanel(ctx: PanelContext, body: HTMLElement): Panel {
     const a = view.audit;
     if (!a) return fill(audit);
     const ours = new Set([view.revocation?.handle, ...(view.logins?.logins ?? []).map((l) => l.handle)].filter(Boolean));
-    fill(audit, h('div', { class: 'table-scroll' }, h('table', { id: 'admin-audit-table', 'data-status': a.status },
+    fill(audit, h('div', { class: 'table-scroll', tabindex: 0, role: 'region', 'aria-label': 'the newest audit rows' }, h('table', { id: 'admin-audit-table', 'data-status': a.status },
       h('caption', {}, `The newest ${a.rows.length} audit rows at ${clock(a.at)} (read with key:${a.keyId}${a.status === 200 ? '' : `: ${shown(a)}`}); rows about the lab's students are marked`),
       h('thead', {}, h('tr', {}, ...['#', 'when', 'action', 'actor', 'target', 'replica'].map((t) => h('th', { scope: 'col' }, t)))),
       h('tbody', {}, ...a.rows.map((row) => h('tr', { 'data-id': row.id, 'data-action': row.action, 'data-actor': row.actor ?? '', 'data-target': row.target ?? '', 'data-instance': row.instance ?? '', class: ours.has(row.target) ? 'kept' : '' },
