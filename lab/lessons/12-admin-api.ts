@@ -137,6 +137,7 @@ function startAdmin(ctx: LessonContext): LessonRuntime {
       client.forget(JAR);
       held.delete(client.id);
       const reply = await client.send({ method: 'POST', path: '/api/v1/auth/login', body: { email: user.email, password: seedPassword(user.email), mode: 'session' }, jar: JAR });
+      // The stream names upstreams: nginx sends /api/v1/auth and /api/v1/admin to least_conn's, as /api/v1/stateless.
       ctx.record(reply, 'stateless', round.id);
       const handle = reply.status === 201 && typeof reply.json.sessionHandle === 'string' ? reply.json.sessionHandle : null;
       if (handle) held.set(client.id, { client, email: user.email, handle });
