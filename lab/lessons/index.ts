@@ -10,6 +10,7 @@ import { lesson08 } from './08-state-has-a-price';
 import { lesson09 } from './09-logging-out';
 import { lesson10 } from './10-rate-limits';
 import { lesson11 } from './11-edge-cache';
+import { lesson12 } from './12-admin-api';
 import { lesson13 } from './13-idempotency-keys';
 import { lesson15 } from './15-backup-restore';
 import type { Lesson } from './lesson';
@@ -26,6 +27,7 @@ export const LESSONS: readonly Lesson[] = [
   lesson09,
   lesson10,
   lesson11,
+  lesson12,
   lesson13,
   lesson15,
 ];

@@ -1,5 +1,6 @@
 // The lesson views of the page, one module each (the six shared panels are in index.html and
 // panels/). A lesson whose worksheet names a panel id of its own lists its view here.
+import { adminPanel } from './admin';
 import { backupPanel } from './backup';
 import { benchPanel } from './bench';
 import { dependenciesPanel } from './dependencies';
@@ -15,6 +16,7 @@ export const LESSON_PANELS: readonly LessonPanelSpec[] = [
   logoutPanel,
   rateLimitsPanel,
   edgeCachePanel,
+  adminPanel,
   idempotencyPanel,
   backupPanel,
 ];
