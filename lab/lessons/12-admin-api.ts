@@ -11,7 +11,7 @@ import { serviceUrls } from '../../cluster/state';
 import { seedPassword, seedUsers } from '../../src/boot/seed';
 import { AppError } from '../../src/errors/app-error';
 import { auditLog } from '../../src/features/audit/audit-log';
-import { createApiKey } from '../../src/features/admin/api-keys';
+import { createApiKey, revokeApiKey } from '../../src/features/admin/api-keys';
 import { closePostgres, createPostgres } from '../../src/infra/database';
 import type { Lesson, LessonContext, LessonRuntime } from './lesson';
 import { ADMIN_CHECKS } from './12-admin-api.checks';
@@ -53,6 +53,9 @@ interface HeldKeys {
   write: string;
 }
 
+/** How the lab labels the keys it makes (and finds an earlier lab's). */
+const LAB_KEY_LABEL = 'lab controller pid';
+
 /**
  * The lab's own API keys, made without a human. Teaching note: the lab controller already holds
  * the cluster's secrets (state.json, owner-only, has the PostgreSQL URL with its password), so it
@@ -62,13 +65,20 @@ interface HeldKeys {
  * sent with `write`, so the 403 a read key gets on a DELETE is part of the lesson. They are made
  * on the first use of this lesson (not at boot: a lab that never opens it makes none), live only
  * in this closure — never in an event, a snapshot or a log line — and the page sees their public
- * ids, as the audit log names them. `npm run admin -- key list` shows them, labelled.
+ * ids, as the audit log names them. `npm run admin -- key list` shows them, labelled; the next lab
+ * to make keys revokes the ones an earlier lab left.
  */
 async function createLabKeys(databaseUrl: string, logger: Logger): Promise<HeldKeys> {
   const postgres = createPostgres(databaseUrl, 10_000);
   const audit = auditLog(postgres.pool, `lab@${os.hostname()}`, 10_000, logger);
-  const label = `lab controller pid ${process.pid}, ${new Date().toISOString()}`;
+  const label = `${LAB_KEY_LABEL} ${process.pid}, ${new Date().toISOString()}`;
   try {
+    // An earlier lab's keys lived only in its memory, so nobody can present them now; still, a
+    // key nobody will revoke is one an attacker with a copy of the database has time for.
+    const stale = await postgres.prisma.apiKey.findMany({ where: { revokedAt: null, label: { startsWith: LAB_KEY_LABEL } }, select: { id: true } });
+    for (const { id } of stale) {
+      if (await revokeApiKey(postgres.prisma, id)) await audit.write({ action: 'API_KEY_REVOKED', actor: 'lab', target: id, details: { reason: 'made by an earlier lab controller' } });
+    }
     const read = await createApiKey(postgres.prisma, 'read', `${label}, read`);
     await audit.write({ action: 'API_KEY_CREATED', actor: 'lab', target: read.id, details: { scope: 'read', label } });
     const write = await createApiKey(postgres.prisma, 'write', `${label}, write`);

@@ -2,13 +2,12 @@
 // their logins with the lab's read key, revokes one and reads the audit log, pressing the Admin API
 // panel's buttons from the keyboard. What the page shows is held against the cluster itself:
 // PostgreSQL's api_keys and audit_log tables and Redis's login keys, read by this test directly.
-import { mkdirSync } from 'node:fs';
-import path from 'node:path';
+import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { Pool } from 'pg';
 import { serviceUrls } from '../../cluster/state';
-import { clusterState, e2eCluster, labCheck, untilEveryReplicaServes, type E2eCluster } from '../support/e2e-cluster';
-import { chooseWorksheet, openLabPage, press, resetLab, seriousAxeViolations, until, untilEveryStepPasses, type LabPage } from '../support/lab-page';
+import { clusterState, labCheck, type E2eCluster } from '../support/e2e-cluster';
+import { closeLesson, openLesson, press, seriousAxeViolations, until, untilEveryStepPasses, type LabPage } from '../support/lab-page';
 
 jest.setTimeout(180_000);
 
@@ -22,26 +21,16 @@ let prefix: string;
 const CREDENTIAL = /[0-9a-f]{16}\.[A-Za-z0-9_-]{43}|slk_[0-9a-f]{12}_[A-Za-z0-9_-]{43}/;
 
 beforeAll(async () => {
-  cluster = e2eCluster();
+  ({ cluster, lab } = await openLesson(12));
   const state = clusterState(cluster);
   pg = new Pool({ connectionString: serviceUrls(state).database, max: 2 });
   redis = new Redis(serviceUrls(state).redis, { lazyConnect: true, maxRetriesPerRequest: 1 });
   await redis.connect();
   prefix = `${state.appEnv?.REDIS_KEY_PREFIX ?? 'statelab:'}login:`;
-  await untilEveryReplicaServes(cluster);
-  await resetLab(cluster);
-  lab = await openLabPage(cluster);
-  await chooseWorksheet(lab.page, 12);
 }, 120_000);
 
 afterAll(async () => {
-  if (lab) {
-    const artifacts = path.join(cluster.clusterDir, 'artifacts');
-    mkdirSync(artifacts, { recursive: true });
-    await lab.page.locator('#panel-admin').scrollIntoViewIfNeeded().catch(() => undefined);
-    await lab.page.screenshot({ path: path.join(artifacts, 'lesson-12.png'), fullPage: true }).catch(() => undefined);
-    await lab.close();
-  }
+  await closeLesson(lab, cluster, 12, { panel: '#panel-admin' });
   await pg?.end();
   redis?.disconnect();
 });
@@ -101,6 +90,9 @@ describe('worksheet 12 — the admin API — in the lab page', () => {
 
   test('when the sessions are listed, then the page walks every SCAN page with the lab\'s read key, one audit row each, and lists every login Redis holds', async () => {
     const started = new Date();
+    // A key an earlier lab left behind (its process is gone; nobody holds the secret): the lab revokes it when it makes its own.
+    const stale = randomBytes(6).toString('hex');
+    await pg.query(`INSERT INTO api_keys (id, secret_hash, scope, label) VALUES ($1, $2, 'write', 'lab controller pid 1, left by an earlier lab')`, [stale, randomBytes(32).toString('hex')]);
     // COUNT as a student would choose it: small enough for several pages on a fresh test cluster's
     // few keys, large enough to walk what earlier e2e files left in about 50 pages (the walk stops at 300).
     const count = Math.min(500, Math.max(5, Math.ceil((await redis.dbsize()) / 50)));
@@ -114,6 +106,8 @@ describe('worksheet 12 — the admin API — in the lab page', () => {
     expect(Object.fromEntries(keyRows.map((k) => [k.id, k.scope]))).toEqual({ [keys.read]: 'read', [keys.write]: 'write' });
     expect(keyRows.every((k) => k.revoked_at === null && k.label.startsWith('lab controller'))).toBe(true);
     expect((await auditRows(`action = 'API_KEY_CREATED' AND actor = 'lab' AND target = ANY($1)`, [[keys.read, keys.write]])).length).toBe(2);
+    expect((await pg.query<{ revoked_at: Date | null }>('SELECT revoked_at FROM api_keys WHERE id = $1', [stale])).rows[0]?.revoked_at).toBeInstanceOf(Date);
+    expect(await auditRows(`action = 'API_KEY_REVOKED' AND actor = 'lab' AND target = $1`, [stale])).toHaveLength(1);
 
     const pages = Number(await attr('#admin-walk-summary', 'data-pages'));
     const listedRows = await auditRows(`action = 'ADMIN_SESSIONS_LISTED' AND actor = $1 AND at >= $2`, [`key:${keys.read}`, started]);
