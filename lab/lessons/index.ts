@@ -10,6 +10,7 @@ import { lesson08 } from './08-state-has-a-price';
 import { lesson10 } from './10-rate-limits';
 import { lesson11 } from './11-edge-cache';
 import { lesson13 } from './13-idempotency-keys';
+import { lesson14 } from './14-redis-survives';
 import { lesson15 } from './15-backup-restore';
 import type { Lesson } from './lesson';
 
@@ -25,5 +26,6 @@ export const LESSONS: readonly Lesson[] = [
   lesson10,
   lesson11,
   lesson13,
+  lesson14,
   lesson15,
 ];

@@ -3,6 +3,7 @@
 import { backupPanel } from './backup';
 import { benchPanel } from './bench';
 import { dependenciesPanel } from './dependencies';
+import { durabilityPanel } from './durability';
 import { edgeCachePanel } from './edge-cache';
 import { idempotencyPanel } from './idempotency';
 import type { LessonPanelSpec } from './lesson-panel';
@@ -14,5 +15,6 @@ export const LESSON_PANELS: readonly LessonPanelSpec[] = [
   rateLimitsPanel,
   edgeCachePanel,
   idempotencyPanel,
+  durabilityPanel,
   backupPanel,
 ];
