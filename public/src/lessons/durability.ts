@@ -8,6 +8,7 @@ import {
   SENTINEL_RESTART,
   type DurabilitySnapshot,
   type FailoverRun,
+  type FailoverWrite,
   type SessionBatch,
   type SessionCount,
   type SessionsRequest,
@@ -19,6 +20,15 @@ import { lessonEvent, lessonPath, withCommand, type LessonPanelSpec } from './le
 
 const KEPT = 12;
 const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+
+function tallyOf(writes: FailoverWrite[]): string {
+  const counts = new Map<string, number>();
+  for (const w of writes) {
+    const what = `${w.status || 'no answer'}${w.errorCode ? ` ${w.errorCode}` : ''}`;
+    counts.set(what, (counts.get(what) ?? 0) + 1);
+  }
+  return [...counts].map(([what, n]) => `${n} × ${what}`).join(', ');
+}
 
 export const durabilityPanel: LessonPanelSpec = {
   lesson: DURABILITY_LESSON,
@@ -71,6 +81,16 @@ export const durabilityPanel: LessonPanelSpec = {
         for (const name of redisNames()) if (components.find((c) => c.name === name)?.state === 'down') await act('start', name);
       }, fail));
     const roleOf = (name: string) => components.find((c) => c.name === name)?.role;
+    const killAllCommand = withCommand(killAll, 'npm run cluster -- kill redis');
+    const startAllCommand = withCommand(startAll, 'npm run cluster -- start redis');
+    /** The terminal commands behind the two buttons: one per Redis server, in the buttons' order. */
+    function drawCommands(): void {
+      const names = redisNames();
+      if (!names.length) return;
+      const killOrder = [...names].sort((a, b) => (roleOf(a) === 'primary' ? 1 : 0) - (roleOf(b) === 'primary' ? 1 : 0));
+      killAllCommand.querySelector('code')!.textContent = killOrder.map((n) => `npm run cluster -- kill ${n}`).join(' && ');
+      startAllCommand.querySelector('code')!.textContent = names.map((n) => `npm run cluster -- start ${n}`).join(' && ');
+    }
 
     fill(
       body,
@@ -80,7 +100,7 @@ export const durabilityPanel: LessonPanelSpec = {
         withCommand(open, `curl -s -c jar -X POST ${window.location.origin}/api/v1/stateful/sessions`), ' ',
         withCommand(count, `curl -s -b jar ${window.location.origin}/api/v1/stateful/sessions/current`)),
       held,
-      h('div', { class: 'controls' }, withCommand(killAll, 'npm run cluster -- kill redis'), ' ', withCommand(startAll, 'npm run cluster -- start redis'), ' ', failover),
+      h('div', { class: 'controls' }, killAllCommand, ' ', startAllCommand, ' ', failover),
       servers,
       h('div', { class: 'table-scroll', tabindex: 0, role: 'region', 'aria-label': 'the counts of the held sessions' }, counts),
       run,
@@ -105,6 +125,7 @@ export const durabilityPanel: LessonPanelSpec = {
     }
 
     function drawServers(): void {
+      drawCommands();
       const shown = components.filter((c) => c.kind === 'redis' || c.kind === 'sentinel');
       if (!shown.length) return fill(servers, h('li', { 'data-redis': 'redis', 'data-state': 'absent' }, 'Redis: not started by the launcher — this view needs the launcher’s private Redis'));
       fill(servers, ...shown.map((c) => {
@@ -148,7 +169,7 @@ export const durabilityPanel: LessonPanelSpec = {
           r.error ? `Failover run ended early: ${r.error}` :
             `${r.killed ? `${r.killed} killed (SIGKILL). ` : 'Writing to a session every 100 ms… '}` +
             `${r.promoted ? `${r.promoted} promoted after ${s(r.promotedAfterMs ?? 0)}. ` : r.killed ? 'Waiting for the Sentinels… ' : ''}` +
-            `${failed.length} of ${after.length} writes after the kill failed` +
+            `${failed.length} of ${after.length} writes after the kill failed${failed.length ? ` (${tallyOf(failed)})` : ''}` +
             `${r.recoveredAfterMs !== null ? `; writes back ${s(r.recoveredAfterMs)} after the kill` : ''}` +
             `${r.count ? `; ${r.count.found} of ${r.count.held} sessions found afterwards.` : r.running ? '…' : '.'}`),
         h('div', { class: 'lane wrap', role: 'group', 'aria-label': 'the session writes of the run, oldest first' },

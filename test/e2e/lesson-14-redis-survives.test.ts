@@ -1,0 +1,220 @@
+// Worksheet 14 in a real Chromium through nginx, on a cluster of its own started with
+// REDIS_MODE=sentinel (two replicas, a Redis primary, its replica, three Sentinels): the student
+// opens sessions, kills every Redis from the page, starts them again and counts; then kills the
+// primary under session writes and watches the Sentinels promote the replica; then starts the old
+// primary again. What the page shows is held against Redis and the Sentinels themselves: the
+// session keys (by their handles, the page never shows an id), ROLE, the Sentinels' primary.
+// The standalone test cluster is asked too: there steps 3 and 4 fail and say how to restart.
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { Redis } from 'ioredis';
+import { runLauncher } from '../../cluster/launcher';
+import { requireClusterState } from '../../cluster/state';
+import { nginxUrl, prometheusUrl } from '../../cluster/topology';
+import { handleOf } from '../../lab/lessons/14-redis-survives';
+import { SENTINEL_RESTART } from '../../lab/lessons/14-redis-survives.contract';
+import { e2eCluster, e2eClusterDir, labCheck, pickPortBlock, type E2eCluster } from '../support/e2e-cluster';
+import { chooseWorksheet, openLabPage, press, resetLab, seriousAxeViolations, until, untilEveryStepPasses, type LabPage } from '../support/lab-page';
+
+jest.setTimeout(240_000);
+
+const SESSIONS = 50;
+const clusterDir = path.join(e2eClusterDir, 'durability-sentinel-cluster');
+let cluster: E2eCluster;
+let ports: Awaited<ReturnType<typeof pickPortBlock>>;
+let lab: LabPage;
+const figures: string[] = [];
+
+function launcher(args: string[]): string {
+  const env: NodeJS.ProcessEnv = { ...process.env, ...cluster.env };
+  // The private Redis and PostgreSQL of this cluster, never a shared one.
+  delete env.REDIS_URL;
+  delete env.DATABASE_URL;
+  return runLauncher(args, { env, timeoutMs: 300_000 });
+}
+
+beforeAll(async () => {
+  ports = await pickPortBlock(2);
+  cluster = {
+    clusterDir,
+    nginxUrl: nginxUrl(ports.topology),
+    prometheusUrl: prometheusUrl(ports.topology),
+    env: { ...ports.env, CLUSTER_DIR: clusterDir, REPLICAS: '2', NODE_ENV: 'production', REDIS_MODE: 'sentinel' },
+    replicas: ports.topology.replicas.slice(0, 2).map(({ id, port }) => ({ id, port })),
+  };
+  launcher(['down', '--clean']);
+  launcher(['up']);
+  await resetLab(cluster);
+  lab = await openLabPage(cluster);
+  await chooseWorksheet(lab.page, 14);
+}, 300_000);
+
+afterAll(async () => {
+  if (lab) {
+    const artifacts = path.join(e2eClusterDir, 'artifacts');
+    mkdirSync(artifacts, { recursive: true });
+    await lab.page.locator('#panel-durability').scrollIntoViewIfNeeded().catch(() => undefined);
+    await lab.page.screenshot({ path: path.join(artifacts, 'lesson-14.png'), fullPage: true }).catch(() => undefined);
+    await lab.close();
+  }
+  if (cluster) launcher(['down', '--clean']);
+}, 120_000);
+
+/** A Redis of this cluster by port, with its password (state.json). */
+async function withRedis<T>(port: number, fn: (redis: Redis) => Promise<T>): Promise<T> {
+  const { secrets } = requireClusterState(clusterDir);
+  const redis = new Redis({ port, password: secrets?.redisPassword, lazyConnect: true, maxRetriesPerRequest: 1 });
+  try {
+    await redis.connect();
+    return await fn(redis);
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** The handles of every session key in the Redis on `port` (SCAN, never KEYS). */
+async function sessionHandles(port: number): Promise<Set<string>> {
+  return withRedis(port, async (redis) => {
+    const handles = new Set<string>();
+    for await (const keys of redis.scanStream({ match: 'statelab:sess:*', count: 1000 }) as AsyncIterable<string[]>) {
+      for (const key of keys) handles.add(handleOf(key.slice('statelab:sess:'.length)));
+    }
+    return handles;
+  });
+}
+
+const ROLE_NAMES: Record<string, string> = { master: 'primary', slave: 'replica' };
+const roleOn = (port: number) => withRedis(port, async (redis) => ROLE_NAMES[String(((await redis.call('ROLE')) as unknown[])[0])]);
+const portOf = (name: string) => (name === 'redis-replica' ? ports.topology.redisHa.replicaPort : ports.topology.redisPort);
+
+async function sentinelPrimaryPort(): Promise<number> {
+  const { secrets } = requireClusterState(clusterDir);
+  const sentinel = new Redis({ port: ports.topology.redisHa.sentinels[0]!.port, password: secrets?.sentinelPassword, lazyConnect: true });
+  try {
+    await sentinel.connect();
+    return Number(((await sentinel.call('SENTINEL', 'get-master-addr-by-name', 'statelab')) as string[])[1]);
+  } finally {
+    sentinel.disconnect();
+  }
+}
+
+const item = (name: string) => lab.page.locator(`#durability-redis li[data-redis="${name}"]`);
+const shownHandles = async () => ((await lab.page.locator('#durability-held').textContent()) ?? '').match(/first handles ([0-9a-f ]+)\./)?.[1]!.trim().split(' ') ?? [];
+
+/** Presses Count and returns the newest row once it is a new one. */
+async function countOnPage(): Promise<{ found: number; held: number; unavailable: number }> {
+  const rows = lab.page.locator('#durability-counts tbody tr');
+  const before = await rows.count();
+  await press(lab.page.locator('#durability-count'));
+  await until('a new count row', async () => (await rows.count()) > before, 60_000);
+  const row = rows.first();
+  const n = async (name: string) => Number(await row.getAttribute(name));
+  return { found: await n('data-found'), held: await n('data-held'), unavailable: await n('data-unavailable') };
+}
+
+async function untilRedis(name: string, attrs: Record<string, string>, timeoutMs = 60_000): Promise<void> {
+  const selector = Object.entries(attrs).map(([k, v]) => `[data-${k}="${v}"]`).join('');
+  await until(`${name} ${selector} on the page`, async () => (await lab.page.locator(`#durability-redis li[data-redis="${name}"]${selector}`).count()) === 1, timeoutMs);
+}
+
+describe('worksheet 14 — Redis must survive too — in the lab page', () => {
+  test('when nothing was done yet, then `npm run lab -- check 14` fails; on the standalone cluster steps 3 and 4 say how to restart with Sentinel', async () => {
+    const before = labCheck(cluster, 14);
+    expect(before.code).not.toBe(0);
+    expect(before.output).toContain('Lab 14 not yet');
+    const standalone = labCheck(e2eCluster(), 14);
+    expect(standalone.code).not.toBe(0);
+    expect(standalone.output).toContain(SENTINEL_RESTART);
+    expect(await lab.page.locator('#durability-mode').getAttribute('data-redis-mode')).toBe('sentinel');
+  });
+
+  test('when sessions are opened, every Redis is killed with SIGKILL and started again, then the count finds every session and Redis holds the same keys', async () => {
+    await untilRedis('redis', { role: 'primary' });
+    await untilRedis('redis-replica', { role: 'replica' });
+    await lab.page.locator('#durability-how-many').fill(String(SESSIONS));
+    await press(lab.page.locator('#durability-open'));
+    await until('the sessions held', async () => (await lab.page.locator(`#durability-held[data-held="${SESSIONS}"]`).count()) === 1, 60_000);
+    expect(await countOnPage()).toEqual({ found: SESSIONS, held: SESSIONS, unavailable: 0 });
+    const handles = await shownHandles();
+    expect(handles.length).toBeGreaterThan(0);
+    // The page's handles name keys that are in Redis; the page never shows an id.
+    const inRedis = await sessionHandles(ports.topology.redisPort);
+    for (const h of handles) expect(inRedis.has(h)).toBe(true);
+    const pageText = (await lab.page.locator('#panel-durability').innerText()) ?? '';
+    expect(pageText).not.toMatch(/[A-Za-z0-9_-]{32,}/);
+    const pids = { redis: await item('redis').getAttribute('data-pid'), replica: await item('redis-replica').getAttribute('data-pid') };
+
+    await press(lab.page.locator('#durability-kill-all'));
+    await untilRedis('redis', { state: 'down' });
+    await untilRedis('redis-replica', { state: 'down' });
+    const down = await countOnPage();
+    expect(down).toMatchObject({ found: 0, unavailable: SESSIONS });
+
+    await press(lab.page.locator('#durability-start-all'));
+    await untilRedis('redis', { state: 'up', ready: 'true' });
+    await untilRedis('redis-replica', { state: 'up', ready: 'true' });
+    // The replicas reach Redis again through the Sentinels: a count right after the start may still
+    // see 503s, and a student counts again.
+    let after = await countOnPage();
+    for (const deadline = Date.now() + 60_000; after.unavailable > 0 && Date.now() < deadline; after = await countOnPage()) await new Promise((r) => setTimeout(r, 1_000));
+    expect(after).toEqual({ found: SESSIONS, held: SESSIONS, unavailable: 0 });
+    const back = await sessionHandles(ports.topology.redisPort);
+    expect(back.size).toBe(inRedis.size);
+    for (const h of inRedis) expect(back.has(h)).toBe(true);
+    expect(await item('redis').getAttribute('data-pid')).not.toBe(pids.redis);
+    expect(await item('redis-replica').getAttribute('data-pid')).not.toBe(pids.replica);
+    figures.push(`AOF: ${after.found}/${SESSIONS} sessions after kill -9 of both Redis servers (${inRedis.size} session keys before, ${back.size} after)`);
+  });
+
+  test('when the primary is killed from the page under session writes, then the page shows the promotion the Sentinels report, fast failures, writes back and every session', async () => {
+    await untilRedis('redis', { role: 'primary' });
+    await untilRedis('redis-replica', { role: 'replica' });
+    const before = await sessionHandles(ports.topology.redisPort);
+    await press(lab.page.locator('#durability-failover'));
+    const run = lab.page.locator('#durability-run');
+    await until('the failover run to end', async () => (await run.getAttribute('data-running')) === 'false', 120_000);
+    const shown = {
+      error: await run.getAttribute('data-error'),
+      killed: await run.getAttribute('data-killed'),
+      promoted: await run.getAttribute('data-promoted'),
+      promotedAfterMs: Number(await run.getAttribute('data-promoted-after-ms')),
+      failed: Number(await run.getAttribute('data-failed')),
+      writes: Number(await run.getAttribute('data-writes')),
+      recoveredAfterMs: Number(await run.getAttribute('data-recovered-after-ms')),
+    };
+    expect(shown).toMatchObject({ error: '', killed: 'redis', promoted: 'redis-replica' });
+    expect(shown.promotedAfterMs).toBeGreaterThan(0);
+    expect(shown.failed).toBeGreaterThan(0);
+    expect(shown.recoveredAfterMs).toBeGreaterThan(0);
+    // The Sentinels and the promoted Redis say the same as the page.
+    expect(await sentinelPrimaryPort()).toBe(ports.topology.redisHa.replicaPort);
+    expect(await roleOn(ports.topology.redisHa.replicaPort)).toBe('primary');
+    await untilRedis('redis-replica', { role: 'primary' });
+    const status = (await lab.page.locator('#durability-run-status').textContent()) ?? '';
+    expect(status).toContain(`${SESSIONS} of ${SESSIONS} sessions found afterwards`);
+    const promoted = await sessionHandles(ports.topology.redisHa.replicaPort);
+    for (const h of before) expect(promoted.has(h)).toBe(true);
+    figures.push(`failover: ${shown.promoted} promoted after ${shown.promotedAfterMs} ms; ${shown.failed} of ${shown.writes} writes after the kill failed, back after ${shown.recoveredAfterMs} ms; sessions ${SESSIONS}/${SESSIONS}`);
+  });
+
+  test('when the old primary is started again from the page, then it rejoins as a replica, and every step passes on the page and from the terminal', async () => {
+    const start = item('redis').locator('button[data-redis-action="start"]');
+    await until('start redis enabled', async () => (await start.isEnabled()) || undefined);
+    await press(start);
+    await untilRedis('redis', { state: 'up', role: 'replica' }, 90_000);
+    expect(await roleOn(portOf('redis'))).toBe('replica');
+
+    const text = await untilEveryStepPasses(lab.page, 90_000);
+    expect(text).toMatch(/every session came back: \d+ of \d+ found after the start/);
+    expect(text).toMatch(/the replica promoted: redis-replica is primary [\d.]+ s after the kill/);
+    const after = labCheck(cluster, 14);
+    expect(after).toMatchObject({ code: 0, output: expect.stringContaining('Lab 14 passed.') });
+    process.stderr.write(`[lesson 14] ${figures.join('; ')}\n`);
+  });
+
+  test('when the worksheet is open, then axe-core finds no serious or critical violation and the page threw nothing', async () => {
+    expect(await seriousAxeViolations(lab.page)).toEqual([]);
+    expect(lab.pageErrors).toEqual([]);
+    expect(lab.guarded.blocked).toEqual([]);
+  });
+});
