@@ -5,6 +5,7 @@
 // watches the Sentinels promote the replica.
 import { createHash, randomUUID } from 'node:crypto';
 import { Router } from 'express';
+import { Redis } from 'ioredis';
 import { z } from 'zod';
 import type { ComponentState } from '../../cluster/control';
 import type { Exchange, SimulatedClient } from '../../cluster/simulated-client';
@@ -36,6 +37,19 @@ const redisOf = (components: ComponentState[]): RedisSeen[] =>
     .map((c) => ({ name: c.name, state: c.state, ready: c.ready, pid: c.pid, role: c.role ?? null }));
 
 const okWrite = (status: number) => status === 200 || status === 201;
+
+/** `INFO replication` of one Redis of the cluster (its password from state.json), or null when it does not answer. */
+async function replicationOf(url: string, password: string | undefined): Promise<string | null> {
+  const redis = new Redis(url, { password, lazyConnect: true, maxRetriesPerRequest: 0, connectTimeout: 1_000, retryStrategy: () => null });
+  try {
+    await redis.connect();
+    return await redis.info('replication');
+  } catch {
+    return null;
+  } finally {
+    redis.disconnect();
+  }
+}
 
 function startDurability(ctx: LessonContext): LessonRuntime {
   const redisMode = ctx.cluster.topology.redisMode;
@@ -127,6 +141,18 @@ function startDurability(ctx: LessonContext): LessonRuntime {
       }
     })();
     try {
+      // Teaching note: a replica that was just started reloads its files and then resyncs with the
+      // primary for a few seconds; killing the primary before it copies again loses whatever it
+      // had not copied (this lesson's e2e saw a session opened then come back as 401 NO_SESSION).
+      const copying = Date.now() + FAILOVER_LIMIT_MS;
+      for (;;) {
+        const components = await ctx.control.inspectCluster(ctx.clusterDir);
+        const replicas = components.filter((c) => c.kind === 'redis' && c.name !== primary);
+        const links = await Promise.all(replicas.map(async (c) => ((await replicationOf(c.url, ctx.cluster.secrets?.redisPassword)) ?? '').includes('master_link_status:up')));
+        if (replicas.length && links.every(Boolean)) break;
+        if (Date.now() > copying) throw new Error(`no replica copies ${primary} (master_link_status is not up on ${replicas.map((c) => c.name).join(', ') || 'any Redis'}): start every Redis and wait, then try again`);
+        await sleep(250);
+      }
       await sleep(1_000);
       run.killedAt = Date.now();
       const action = await ctx.act({ action: 'kill', target: primary });
@@ -395,6 +421,7 @@ export const lesson14: Lesson = {
         hints: [
           'A Sentinel suspects the primary after 1 s of silence (`down-after-milliseconds 1000`); when a quorum of two agrees, one of them promotes the replica and tells the others.',
           'The replicas ask the Sentinels where the primary is, so they find the new one without a restart. Replication is asynchronous: a write acknowledged in the last milliseconds before the kill may not have reached the replica.',
+          'The run first waits until the replica copies the primary (`master_link_status:up`): right after step 2 it is still resyncing, and a failover then loses what it had not copied yet.',
         ],
         solution: 'Durability → **Kill the primary and watch**: `redis-replica` is primary after about 1.5 s, the writes answer `503 REDIS_UNAVAILABLE` for a couple of seconds and then 200 again, and the count finds every session.',
       },

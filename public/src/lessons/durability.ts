@@ -162,12 +162,12 @@ export const durabilityPanel: LessonPanelSpec = {
       const failed = after.filter((w) => w.status !== 200 && w.status !== 201);
       Object.assign(run.dataset, {
         running: String(r.running), killed: r.killed ?? '', promoted: r.promoted ?? '', promotedAfterMs: r.promotedAfterMs ?? '',
-        failed: String(failed.length), writes: String(after.length), recoveredAfterMs: r.recoveredAfterMs ?? '', error: r.error ?? '',
+        failed: String(failed.length), noSession: String(failed.filter((w) => w.status === 401).length), writes: String(after.length), recoveredAfterMs: r.recoveredAfterMs ?? '', error: r.error ?? '',
       });
       fill(run,
         h('p', { class: 'run-status', id: 'durability-run-status' },
           r.error ? `Failover run ended early: ${r.error}` :
-            `${r.killed ? `${r.killed} killed (SIGKILL). ` : 'Writing to a session every 100 ms… '}` +
+            `${r.killed ? `${r.killed} killed (SIGKILL). ` : 'Writing to a session every 100 ms; waiting until the replica copies the primary… '}` +
             `${r.promoted ? `${r.promoted} promoted after ${s(r.promotedAfterMs ?? 0)}. ` : r.killed ? 'Waiting for the Sentinels… ' : ''}` +
             `${failed.length} of ${after.length} writes after the kill failed${failed.length ? ` (${tallyOf(failed)})` : ''}` +
             `${r.recoveredAfterMs !== null ? `; writes back ${s(r.recoveredAfterMs)} after the kill` : ''}` +
