@@ -4,16 +4,18 @@
 // primary under session writes and watches the Sentinels promote the replica; then starts the old
 // primary again. What the page shows is held against Redis and the Sentinels themselves: the
 // session keys (by their handles, the page never shows an id), ROLE, the Sentinels' primary.
-// The standalone test cluster is asked too: there steps 3 and 4 fail and say how to restart.
+// First the standalone test cluster: its one Redis killed and started from the page, and steps
+// 3 and 4 failing with the command that restarts the cluster with Sentinel.
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import { runLauncher } from '../../cluster/launcher';
-import { requireClusterState } from '../../cluster/state';
+import { requireClusterState, serviceUrls } from '../../cluster/state';
+import type { LabCheckReport } from '../../lab/lab-types';
 import { nginxUrl, prometheusUrl } from '../../cluster/topology';
 import { handleOf } from '../../lab/lessons/14-redis-survives';
 import { SENTINEL_RESTART } from '../../lab/lessons/14-redis-survives.contract';
-import { e2eCluster, e2eClusterDir, labCheck, pickPortBlock, type E2eCluster } from '../support/e2e-cluster';
+import { clusterState, e2eCluster, e2eClusterDir, labCheck, pickPortBlock, untilEveryReplicaServes, type E2eCluster } from '../support/e2e-cluster';
 import { chooseWorksheet, openLabPage, press, resetLab, seriousAxeViolations, until, untilEveryStepPasses, type LabPage } from '../support/lab-page';
 
 jest.setTimeout(240_000);
@@ -33,7 +35,7 @@ function launcher(args: string[]): string {
   return runLauncher(args, { env, timeoutMs: 300_000 });
 }
 
-beforeAll(async () => {
+async function startSentinelCluster(): Promise<void> {
   ports = await pickPortBlock(2);
   cluster = {
     clusterDir,
@@ -47,23 +49,22 @@ beforeAll(async () => {
   await resetLab(cluster);
   lab = await openLabPage(cluster);
   await chooseWorksheet(lab.page, 14);
-}, 300_000);
+}
 
-afterAll(async () => {
-  if (lab) {
-    const artifacts = path.join(e2eClusterDir, 'artifacts');
-    mkdirSync(artifacts, { recursive: true });
-    await lab.page.locator('#panel-durability').scrollIntoViewIfNeeded().catch(() => undefined);
-    await lab.page.screenshot({ path: path.join(artifacts, 'lesson-14.png'), fullPage: true }).catch(() => undefined);
-    await lab.close();
-  }
-  if (cluster) launcher(['down', '--clean']);
-}, 120_000);
+/** A picture of the panel for whoever reads a failure, then the browser closes. */
+async function closePage(page: LabPage | undefined, name: string): Promise<void> {
+  if (!page) return;
+  const artifacts = path.join(e2eClusterDir, 'artifacts');
+  mkdirSync(artifacts, { recursive: true });
+  await page.page.locator('#panel-durability').scrollIntoViewIfNeeded().catch(() => undefined);
+  await page.page.screenshot({ path: path.join(artifacts, `${name}.png`), fullPage: true }).catch(() => undefined);
+  await page.close().catch(() => undefined);
+}
 
-/** A Redis of this cluster by port, with its password (state.json). */
-async function withRedis<T>(port: number, fn: (redis: Redis) => Promise<T>): Promise<T> {
-  const { secrets } = requireClusterState(clusterDir);
-  const redis = new Redis({ port, password: secrets?.redisPassword, lazyConnect: true, maxRetriesPerRequest: 1 });
+/** A Redis of the sentinel cluster by port, with its password (state.json), or one by its URL. */
+async function withRedis<T>(at: number | string, fn: (redis: Redis) => Promise<T>): Promise<T> {
+  const options = { lazyConnect: true, maxRetriesPerRequest: 1 };
+  const redis = typeof at === 'string' ? new Redis(at, options) : new Redis({ ...options, port: at, password: requireClusterState(clusterDir).secrets?.redisPassword });
   try {
     await redis.connect();
     return await fn(redis);
@@ -73,8 +74,8 @@ async function withRedis<T>(port: number, fn: (redis: Redis) => Promise<T>): Pro
 }
 
 /** The handles of every session key in the Redis on `port` (SCAN, never KEYS). */
-async function sessionHandles(port: number): Promise<Set<string>> {
-  return withRedis(port, async (redis) => {
+async function sessionHandles(at: number | string): Promise<Set<string>> {
+  return withRedis(at, async (redis) => {
     const handles = new Set<string>();
     for await (const keys of redis.scanStream({ match: 'statelab:sess:*', count: 1000 }) as AsyncIterable<string[]>) {
       for (const key of keys) handles.add(handleOf(key.slice('statelab:sess:'.length)));
@@ -117,14 +118,80 @@ async function untilRedis(name: string, attrs: Record<string, string>, timeoutMs
   await until(`${name} ${selector} on the page`, async () => (await lab.page.locator(`#durability-redis li[data-redis="${name}"]${selector}`).count()) === 1, timeoutMs);
 }
 
+describe('worksheet 14 on the standalone test cluster', () => {
+  let standalone: E2eCluster;
+  let page: LabPage | undefined;
+
+  beforeAll(async () => {
+    standalone = e2eCluster();
+    await untilEveryReplicaServes(standalone);
+    await resetLab(standalone);
+    page = lab = await openLabPage(standalone);
+    await chooseWorksheet(lab.page, 14);
+  }, 120_000);
+
+  afterAll(async () => {
+    // Whatever happened, the files after this one need Redis, and not these sessions (a reset logs them out).
+    if (page && (await item('redis').getAttribute('data-state').catch(() => 'up')) === 'down') {
+      await press(item('redis').locator('button[data-redis-action="start"]')).catch(() => undefined);
+      await untilRedis('redis', { state: 'up', ready: 'true' }).catch(() => undefined);
+    }
+    await resetLab(standalone).catch(() => undefined);
+    await closePage(page, 'lesson-14-standalone');
+  }, 120_000);
+
+  test('when its one Redis is killed from the page and started again, then every session is counted again from the AOF; the failover is off and steps 3 and 4 name the Sentinel restart', async () => {
+    expect(await lab.page.locator('#durability-mode').getAttribute('data-redis-mode')).toBe('standalone');
+    expect(await lab.page.locator('#durability-sentinel-command').textContent()).toBe(SENTINEL_RESTART);
+    expect(await lab.page.locator('#durability-failover').isDisabled()).toBe(true);
+    const redisUrl = serviceUrls(clusterState(standalone)).redis;
+    await lab.page.locator('#durability-how-many').fill('20');
+    await press(lab.page.locator('#durability-open'));
+    await until('the sessions held', async () => (await lab.page.locator('#durability-held[data-held="20"]').count()) === 1, 60_000);
+    expect(await countOnPage()).toEqual({ found: 20, held: 20, unavailable: 0 });
+    const handles = await shownHandles();
+    const before = await sessionHandles(redisUrl);
+    for (const h of handles) expect(before.has(h)).toBe(true);
+
+    await press(lab.page.locator('#durability-kill-all'));
+    await untilRedis('redis', { state: 'down' });
+    expect(await countOnPage()).toMatchObject({ found: 0, unavailable: 20 });
+    await press(lab.page.locator('#durability-start-all'));
+    await untilRedis('redis', { state: 'up', ready: 'true' });
+    let after = await countOnPage();
+    for (const deadline = Date.now() + 30_000; after.unavailable > 0 && Date.now() < deadline; after = await countOnPage()) await new Promise((r) => setTimeout(r, 500));
+    expect(after).toEqual({ found: 20, held: 20, unavailable: 0 });
+    const back = await sessionHandles(redisUrl);
+    for (const h of handles) expect(back.has(h)).toBe(true);
+
+    const report = (await (await fetch(`${standalone.nginxUrl}/lab/api/labs/14/check`)).json()) as LabCheckReport;
+    expect(report.steps.map((st) => st.passed)).toEqual([true, true, false, false]);
+    for (const st of report.steps.slice(2)) expect(st.parts[0]!.detail).toContain(SENTINEL_RESTART);
+    const cli = labCheck(standalone, 14);
+    expect(cli.code).not.toBe(0);
+    expect(cli.output).toContain(SENTINEL_RESTART);
+    expect(lab.pageErrors).toEqual([]);
+    figures.push(`standalone: ${after.found}/20 sessions after kill -9 of redis`);
+  });
+});
+
 describe('worksheet 14 — Redis must survive too — in the lab page', () => {
-  test('when nothing was done yet, then `npm run lab -- check 14` fails; on the standalone cluster steps 3 and 4 say how to restart with Sentinel', async () => {
+  let page: LabPage | undefined;
+
+  beforeAll(async () => {
+    await startSentinelCluster();
+    page = lab;
+  }, 300_000);
+
+  afterAll(async () => {
+    await closePage(page, 'lesson-14');
+    if (cluster) launcher(['down', '--clean']);
+  }, 120_000);
+
+  test('when nothing was done yet, then `npm run lab -- check 14` fails', async () => {
     const before = labCheck(cluster, 14);
     expect(before.code).not.toBe(0);
     expect(before.output).toContain('Lab 14 not yet');
-    const standalone = labCheck(e2eCluster(), 14);
-    expect(standalone.code).not.toBe(0);
-    expect(standalone.output).toContain(SENTINEL_RESTART);
     expect(await lab.page.locator('#durability-mode').getAttribute('data-redis-mode')).toBe('sentinel');
   });
 
