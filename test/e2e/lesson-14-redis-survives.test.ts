@@ -15,7 +15,7 @@ import type { LabCheckReport } from '../../lab/lab-types';
 import { nginxUrl, prometheusUrl } from '../../cluster/topology';
 import { handleOf } from '../../lab/lessons/14-redis-survives';
 import { SENTINEL_RESTART } from '../../lab/lessons/14-redis-survives.contract';
-import { clusterState, e2eCluster, e2eClusterDir, labCheck, pickPortBlock, untilEveryReplicaServes, type E2eCluster } from '../support/e2e-cluster';
+import { clusterState, e2eCluster, e2eClusterDir, labCheck, labToken, pickPortBlock, untilEveryReplicaServes, type E2eCluster } from '../support/e2e-cluster';
 import { chooseWorksheet, openLabPage, press, resetLab, seriousAxeViolations, until, untilEveryStepPasses, type LabPage } from '../support/lab-page';
 
 jest.setTimeout(240_000);
@@ -172,6 +172,22 @@ describe('worksheet 14 on the standalone test cluster', () => {
     expect(cli.output).toContain(SENTINEL_RESTART);
     expect(lab.pageErrors).toEqual([]);
     figures.push(`standalone: ${after.found}/20 sessions after kill -9 of redis`);
+  });
+
+  test('when the view\'s endpoints are called without the token, with a bad body, or for a failover here, then they refuse with the catalogue\'s codes', async () => {
+    const post = async (endpoint: string, body: unknown, token?: string) => {
+      const res = await fetch(`${standalone.nginxUrl}/lab/api/lessons/durability${endpoint}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(token ? { 'x-lab-token': token } : {}) },
+        body: JSON.stringify(body),
+      });
+      return { status: res.status, code: ((await res.json()) as { error?: { code?: string; message?: string } }).error };
+    };
+    const token = labToken(standalone);
+    expect(await post('/sessions', { count: 5 })).toMatchObject({ status: 401, code: { code: 'LAB_TOKEN_REQUIRED' } });
+    expect(await post('/failover', {})).toMatchObject({ status: 401, code: { code: 'LAB_TOKEN_REQUIRED' } });
+    expect(await post('/sessions', { count: 500 }, token)).toMatchObject({ status: 400, code: { code: 'VALIDATION_FAILED' } });
+    expect(await post('/failover', {}, token)).toMatchObject({ status: 409, code: { code: 'ACTION_NOT_ALLOWED', message: expect.stringContaining(SENTINEL_RESTART) } });
   });
 });
 
