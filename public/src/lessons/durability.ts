@@ -114,6 +114,8 @@ export const durabilityPanel: LessonPanelSpec = {
         ? 'REDIS_MODE=sentinel: a Redis primary, its replica and three Sentinels.'
         : h('span', {}, 'REDIS_MODE=standalone: one Redis, no replica — steps 3 and 4 need Sentinel. Restart the cluster with ', h('code', { id: 'durability-sentinel-command' }, SENTINEL_RESTART), '.'));
       failover.disabled = !ctx.api.canPost || !sentinel || Boolean(snap.failover?.running);
+      // Off in standalone: it should not look like the red buttons that do act.
+      failover.className = sentinel ? 'danger' : '';
       failover.title = sentinel ? '' : `needs REDIS_MODE=sentinel: ${SENTINEL_RESTART}`;
     }
 
