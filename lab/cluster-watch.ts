@@ -60,7 +60,8 @@ export class ClusterWatch {
   private async look(): Promise<ComponentState[]> {
     try {
       const components = await this.control.inspectCluster(this.clusterDir);
-      const fingerprint = JSON.stringify(components.map(({ name, state, ready, pid }) => [name, state, ready, pid]));
+      // The role too: a Sentinel failover swaps primary and replica without any process changing.
+      const fingerprint = JSON.stringify(components.map(({ name, state, ready, pid, role }) => [name, state, ready, pid, role]));
       this.latest = components;
       if (fingerprint !== this.fingerprint) {
         this.fingerprint = fingerprint;

@@ -12,6 +12,7 @@ import { lesson10 } from './10-rate-limits';
 import { lesson11 } from './11-edge-cache';
 import { lesson12 } from './12-admin-api';
 import { lesson13 } from './13-idempotency-keys';
+import { lesson14 } from './14-redis-survives';
 import { lesson15 } from './15-backup-restore';
 import type { Lesson } from './lesson';
 
@@ -29,5 +30,6 @@ export const LESSONS: readonly Lesson[] = [
   lesson11,
   lesson12,
   lesson13,
+  lesson14,
   lesson15,
 ];

@@ -4,6 +4,7 @@ import { adminPanel } from './admin';
 import { backupPanel } from './backup';
 import { benchPanel } from './bench';
 import { dependenciesPanel } from './dependencies';
+import { durabilityPanel } from './durability';
 import { edgeCachePanel } from './edge-cache';
 import { idempotencyPanel } from './idempotency';
 import type { LessonPanelSpec } from './lesson-panel';
@@ -18,5 +19,6 @@ export const LESSON_PANELS: readonly LessonPanelSpec[] = [
   edgeCachePanel,
   adminPanel,
   idempotencyPanel,
+  durabilityPanel,
   backupPanel,
 ];
