@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { checkLab, CHECKS } from '../../lab/lab-checks';
 import { LabHistory } from '../../lab/lab-history';
 import type { RequestEvent, RouteFamily } from '../../lab/lab-types';
@@ -14,8 +16,14 @@ function request(family: RouteFamily, client: string, replica: string, status = 
 }
 
 describe('lab worksheets and their checks', () => {
-  test('when the worksheets are listed, then there are at least six and every step names a check that exists', () => {
-    expect(WORKSHEETS.length).toBeGreaterThanOrEqual(6);
+  test('when the worksheets are listed, then there is one for each of the fifteen lessons of docs/labs.md, in order, each asking for a prediction', () => {
+    expect(WORKSHEETS.map((w) => w.id)).toEqual(Array.from({ length: 15 }, (_, i) => i + 1));
+    const headings = [...readFileSync(path.join(__dirname, '..', '..', 'docs', 'labs.md'), 'utf8').matchAll(/^## (\d+)\. /gm)].map((m) => Number(m[1]));
+    expect(headings).toEqual(WORKSHEETS.map((w) => w.id));
+    for (const sheet of WORKSHEETS) expect(sheet.steps.some((step) => step.text.includes('Predict, then watch for'))).toBe(true);
+  });
+
+  test('when the worksheets are listed, then every step names a check that exists', () => {
     for (const sheet of WORKSHEETS) {
       expect(sheet.steps.length).toBeGreaterThan(0);
       for (const step of sheet.steps) {
