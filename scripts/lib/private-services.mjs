@@ -1,7 +1,7 @@
 // Private Redis and PostgreSQL instances for the native cluster and for tests: started from the
 // installed binaries on their own ports, with all state under a directory we own, so they never
 // touch (or depend on) a system-wide service. Plain ESM, no npm dependencies.
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join, resolve } from 'node:path';
@@ -385,6 +385,16 @@ const SCRAM_HBA = [
 ].join('\n');
 
 /**
+ * `chown owner [-R] path`, without blocking the event loop: a start from the lab or the chaos
+ * runner happens while the same process sends and times requests, and a recursive chown of a
+ * data folder on a busy disk can take a second (CI saw a failed catalogue read measured at 2 s).
+ * Failures are ignored, as before: the check that matters is whether PostgreSQL then starts.
+ */
+function chown(owner, ...args) {
+  return new Promise((resolve) => execFile('chown', [owner, ...args], { timeout: 60_000 }, () => resolve()));
+}
+
+/**
  * Starts a private PostgreSQL on 127.0.0.1:port with its cluster in `dir/data` (initdb the first
  * time), waits until it accepts connections and creates the database `statelab`.
  *
@@ -426,12 +436,12 @@ export async function startPostgres({ port, dir, password, database = 'statelab'
     if (!runAs) throw new Error('running as root, but there is no `postgres` or `nobody` user to run PostgreSQL as');
     // The folder is that user's own (0700 keeps everyone else out and lets it in); what must
     // still be checked is the way there.
-    spawnSync('chown', [`${runAs.uid}:${runAs.gid}`, givenDir], { stdio: 'ignore' });
+    await chown(`${runAs.uid}:${runAs.gid}`, givenDir);
     if (!traversableBy(join(absDir, 'data'), runAs)) {
       absDir = recordedFallback(givenDir, runAs) ?? mkdtempSync(join(tmpdir(), 'statelab-pg-'));
       writeFileSync(join(givenDir, FALLBACK_RECORD), `${absDir}\n`, { mode: 0o600 });
     }
-    spawnSync('chown', ['-R', `${runAs.uid}:${runAs.gid}`, absDir], { stdio: 'ignore' });
+    await chown(`${runAs.uid}:${runAs.gid}`, '-R', absDir);
   }
   const logFile = join(absDir, 'postgres.log');
   const dataDir = join(absDir, 'data');
