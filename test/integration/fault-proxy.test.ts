@@ -9,6 +9,13 @@ import { connectRedis, createRedis } from '../../src/infra/redis';
 import { buildApp, openTestDeps, type TestDeps } from '../support/test-app';
 
 const redisUrl = () => new URL(process.env.STATELAB_TEST_REDIS_URL!);
+/** The test Redis's URL with the proxy's address: its password too (a throwaway Redis has one). */
+function throughProxy(): string {
+  const url = redisUrl();
+  url.hostname = proxy.host;
+  url.port = String(proxy.port);
+  return url.toString();
+}
 
 let proxy: FaultProxy;
 let viaProxy: Redis;
@@ -18,7 +25,7 @@ const key = `test:fault-proxy:${randomUUID()}`;
 beforeAll(async () => {
   const target = redisUrl();
   proxy = await startFaultProxy({ target: { host: target.hostname, port: Number(target.port || 6379) } });
-  viaProxy = createRedis(`redis://${proxy.host}:${proxy.port}`, 1000);
+  viaProxy = createRedis(throughProxy(), 1000);
   direct = createRedis(target.toString(), 1000);
   await Promise.all([connectRedis(viaProxy), connectRedis(direct)]);
 });
@@ -80,7 +87,7 @@ describe('a replica whose Redis is behind the fault proxy', () => {
   let deps: TestDeps;
 
   beforeAll(async () => {
-    deps = await openTestDeps({ redisUrl: `redis://${proxy.host}:${proxy.port}` });
+    deps = await openTestDeps({ redisUrl: throughProxy() });
   });
   afterAll(() => deps.close());
 
