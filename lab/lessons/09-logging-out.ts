@@ -12,6 +12,7 @@ import type { LabHistory } from '../lab-history';
 import type { CheckPart } from '../lab-types';
 import { part } from './check-kit';
 import type { Lesson, LessonContext, LessonRuntime } from './lesson';
+import { oneAtATime } from './one-at-a-time';
 import {
   LOGOUT_LESSON,
   ME_PATH,
@@ -68,18 +69,8 @@ function startLogout(ctx: LessonContext): LessonRuntime {
   const held = new Map<string, Held>();
   let before: LogoutGrid | null = null;
   let after: LogoutGrid | null = null;
-  let running = false;
   const replicas = ctx.cluster.topology.replicas;
-
-  async function exclusive<T>(work: () => Promise<T>): Promise<T> {
-    if (running) throw new AppError('LAB_BUSY', 'The logging-out view is still busy with a login, a logout or an ask; wait for it to finish');
-    running = true;
-    try {
-      return await work();
-    } finally {
-      running = false;
-    }
-  }
+  const exclusive = oneAtATime(() => 'The logging-out view is still busy with a login, a logout or an ask; wait for it to finish');
 
   function heldBy(clientId: string): Held {
     const login = held.get(ctx.client(clientId).id);

@@ -14,6 +14,7 @@ import { auditLog } from '../../src/features/audit/audit-log';
 import { createApiKey, revokeApiKey } from '../../src/features/admin/api-keys';
 import { closePostgres, createPostgres } from '../../src/infra/database';
 import type { Lesson, LessonContext, LessonRuntime } from './lesson';
+import { oneAtATime } from './one-at-a-time';
 import { ADMIN_CHECKS } from './12-admin-api.checks';
 import {
   ADMIN_LESSON,
@@ -106,7 +107,6 @@ function startAdmin(ctx: LessonContext): LessonRuntime {
   let keyIds: LabKeys | null = null;
   const held = new Map<string, Held>();
   let view: Omit<AdminSnapshot, 'keys'> = { logins: null, walk: null, revocation: null, audit: null };
-  let running = false;
 
   function labKeys(): Promise<HeldKeys> {
     keys ??= createLabKeys(serviceUrls(ctx.cluster).database, ctx.logger).then(
@@ -123,15 +123,7 @@ function startAdmin(ctx: LessonContext): LessonRuntime {
     return keys;
   }
 
-  async function exclusive<T>(work: () => Promise<T>): Promise<T> {
-    if (running) throw new AppError('LAB_BUSY', 'An admin action of this lesson is still running; wait for it to finish');
-    running = true;
-    try {
-      return await work();
-    } finally {
-      running = false;
-    }
-  }
+  const exclusive = oneAtATime(() => 'An admin action of this lesson is still running; wait for it to finish');
 
   async function admin(method: string, path: string, key: string): Promise<Exchange> {
     const reply = await instructor.send({ method, path, headers: { 'x-api-key': key }, jar: null });

@@ -14,6 +14,7 @@ import type { LabHistory } from '../lab-history';
 import type { ActionEvent, CheckPart } from '../lab-types';
 import { part } from './check-kit';
 import type { CheckInput, Lesson, LessonContext, LessonRuntime } from './lesson';
+import { oneAtATime } from './one-at-a-time';
 import { DURABILITY_LESSON, SENTINEL_RESTART, type DurabilitySnapshot, type FailoverRun, type RedisSeen, type SessionBatch, type SessionCount } from './14-redis-survives.contract';
 
 const sessionsBody = z.strictObject({ count: z.number().int().min(1).max(200) });
@@ -58,18 +59,9 @@ function startDurability(ctx: LessonContext): LessonRuntime {
   let batches: SessionBatch[] = [];
   let counts: SessionCount[] = [];
   let failover: FailoverRun | null = null;
-  let busy = false;
   let client: SimulatedClient = ctx.freshClient();
 
-  async function exclusive<T>(what: string, fn: () => Promise<T>): Promise<T> {
-    if (busy || failover?.running) throw new AppError('LAB_BUSY', `The durability view is busy (${what} must wait): try again in a moment`);
-    busy = true;
-    try {
-      return await fn();
-    } finally {
-      busy = false;
-    }
-  }
+  const exclusive = oneAtATime((what) => `The durability view is busy (${what} must wait): try again in a moment`, () => Boolean(failover?.running));
 
   async function openSessions(requested: number): Promise<SessionBatch> {
     const failed: Record<string, number> = {};
@@ -193,20 +185,20 @@ function startDurability(ctx: LessonContext): LessonRuntime {
   const router = Router();
   router.post('/sessions', async (req, res) => {
     const { count } = sessionsBody.parse(req.body ?? {});
-    res.status(201).json(await exclusive('opening sessions', () => openSessions(count)));
+    res.status(201).json(await exclusive(() => openSessions(count), 'opening sessions'));
   });
   router.post('/count', async (_req, res) => {
-    res.json(await exclusive('counting', () => countSessions('student')));
+    res.json(await exclusive(() => countSessions('student'), 'counting'));
   });
   router.post('/failover', async (_req, res) => {
     if (redisMode !== 'sentinel') throw new AppError('ACTION_NOT_ALLOWED', `This cluster runs REDIS_MODE=standalone: there is no replica to promote. Restart it with Sentinel: ${SENTINEL_RESTART}`);
     const primary = (await ctx.control.inspectCluster(ctx.clusterDir)).find((c) => c.role === 'primary');
     if (!primary) throw new AppError('ACTION_NOT_ALLOWED', 'No Redis is primary right now: start every Redis and wait for the Sentinels, then try again');
-    const run = await exclusive('a failover', async (): Promise<FailoverRun> => {
+    const run = await exclusive(async (): Promise<FailoverRun> => {
       const started: FailoverRun = { id: randomUUID(), startedAt: Date.now(), running: true, killed: null, killedAt: null, promoted: null, promotedAfterMs: null, writes: [], recoveredAfterMs: null, count: null, error: null };
       failover = started;
       return started;
-    });
+    }, 'a failover');
     ctx.publish('failover', { ...run, writes: [] }, { keep: false });
     void runFailover(run, primary.name);
     res.status(202).json(run);

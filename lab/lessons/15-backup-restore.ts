@@ -16,6 +16,7 @@ import { AppError } from '../../src/errors/app-error';
 import type { LabHistory } from '../lab-history';
 import { part } from './check-kit';
 import type { Lesson, LessonContext, LessonRuntime } from './lesson';
+import { oneAtATime } from './one-at-a-time';
 import {
   BACKUP_LESSON, type Accident, type BackupEntry, type BackupSnapshot, type BackupTaken, type ConversationMade, type Look, type Restored,
 } from './15-backup-restore.contract';
@@ -169,7 +170,6 @@ function backupRuntime(ctx: LessonContext): LessonRuntime {
   let conversation: Conversation | null = null;
   let latest: Omit<BackupSnapshot, 'redisMode' | 'backups'> = { conversation: null, backup: null, accident: null, restore: null, look: null };
   /** One backup, accident or restore at a time: each would trip over the other. */
-  let busy = false;
   const redisMode = ctx.cluster.topology.redisMode;
 
   const snapshot = (): BackupSnapshot => ({ redisMode, backups: listBackups(BACKUPS_DIR).map(({ dir: _dir, ...entry }) => entry), ...latest });
@@ -189,15 +189,7 @@ function backupRuntime(ctx: LessonContext): LessonRuntime {
     return conversation;
   }
 
-  async function exclusive<T>(work: () => Promise<T>): Promise<T> {
-    if (busy) throw new AppError('LAB_BUSY', 'a backup, accident or restore of this lesson is in progress: wait for it to end');
-    busy = true;
-    try {
-      return await work();
-    } finally {
-      busy = false;
-    }
-  }
+  const exclusive = oneAtATime(() => 'a backup, accident or restore of this lesson is in progress: wait for it to end');
 
   async function look(c: Conversation): Promise<Look> {
     const current = await send(c, 'GET', '/api/v1/stateful/sessions/current');
